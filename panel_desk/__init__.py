@@ -1,0 +1,3 @@
+"""panel_desk: offline review panels for credential approval and assurance."""
+
+__version__ = "0.1.0"

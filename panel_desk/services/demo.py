@@ -1,0 +1,648 @@
+"""`panel-desk demo`: a realistic round for a first look, and rounds of any size for benchmarks.
+
+The demo goes through the same doors a secretariat does: it writes roster.csv,
+submissions.csv and documents, then opens rounds, imports and screens them with the real
+services. Only peer review, which has no import of its own yet on the hub, is written
+directly: reviewers are assigned (never where a conflict rule would fire), and reviews with
+scores are made, some of them divergent, so the first screen shows real work.
+
+The competitive call (gateway) grows with --scale; the endorsement and provider-approval
+rounds keep a panel's usual size.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from panel_desk.errors import BadInput
+from panel_desk.services import audit, roster, rounds, screening, submissions
+from panel_desk.services.criteria import CriteriaSpec
+from panel_desk.services.demo_content import (
+    AREAS,
+    FIELD_TEXT,
+    GOOD_COMMENTS,
+    HEIS,
+    MIXED_COMMENTS,
+    ORGANISATIONS,
+    PRACTICE,
+    SKILL_TAGS,
+    WEAK_COMMENTS,
+    Area,
+    OrganisationSeed,
+    document_name,
+    document_pdf,
+    email_for,
+    person_name,
+)
+from panel_desk.services.progress import Progress, no_progress
+from panel_desk.services.rounds import criteria_of
+from panel_desk.store.base import utcnow
+from panel_desk.store.database import Database
+from panel_desk.store.models import (
+    Assignment,
+    AssignmentState,
+    Criterion,
+    Person,
+    Review,
+    ReviewState,
+    Round,
+    RoundState,
+    Score,
+    ScreeningState,
+    Stage,
+    Submission,
+)
+
+SMALL = 40
+LARGE = 20_000
+MINIMUM = 6
+DEMO_ACTOR = "demo"
+ROUND_OPENS = date(2026, 9, 1)
+UNIQUE_DOCUMENTS_PER_ROUND = 60
+"""Beyond this many submissions a round's documents share content (stored once)."""
+
+
+@dataclass(frozen=True)
+class DemoRound:
+    stage: Stage
+    ref: str
+    title: str
+    opens_on: date
+    review_deadline: date
+    places: int | None
+    size: int
+
+
+def plan_rounds(scale: int) -> list[DemoRound]:
+    others = min(12, scale * 3 // 10)
+    return [
+        DemoRound(
+            Stage.GATEWAY,
+            "GW-2026-01",
+            "Call for credential proposals 2026",
+            ROUND_OPENS,
+            date(2026, 11, 30),
+            max(2, (scale - 2 * others) * 3 // 8),
+            scale - 2 * others,
+        ),
+        DemoRound(
+            Stage.ENDORSEMENT,
+            "EN-2026-02",
+            "Specification endorsement, autumn 2026",
+            date(2026, 10, 1),
+            date(2026, 12, 18),
+            None,
+            others,
+        ),
+        DemoRound(
+            Stage.PROVIDER_APPROVAL,
+            "PA-2026-03",
+            "Provider approval: frailty, MSK and acute medicine credentials",
+            date(2026, 11, 2),
+            date(2027, 1, 29),
+            None,
+            others,
+        ),
+    ]
+
+
+@dataclass
+class DemoPerson:
+    email: str
+    name: str
+    roles: list[str]
+    expertise: list[str]
+    affiliations: list[tuple[OrganisationSeed, date | None, date | None]]
+    interests: list[str] = field(default_factory=list)
+
+
+def make_people(count: int, rng: random.Random) -> list[DemoPerson]:
+    """The roster: mostly peer reviewers, with moderators, EAG members and the secretariat."""
+    people: list[DemoPerson] = []
+    for index in range(count):
+        first, surname = person_name(index)
+        home = ORGANISATIONS[(index * 5) % len(ORGANISATIONS)]
+        lay = index % 11 == 10  # a public/patient partner, with a personal mail address
+        domain = "gmail.com" if lay else ("nhs.net" if index % 9 == 4 else home.domain)
+        if index < 2:
+            roles = ["secretariat"]
+        elif index < 5:
+            roles = ["eag"] + (["reviewer"] if index == 4 else [])
+        elif index < 8:
+            roles = ["moderator", "reviewer"] if index == 7 else ["moderator"]
+        else:
+            roles = ["reviewer"]
+        areas = [AREAS[(index + k * 3) % len(AREAS)].key for k in range(1 + index % 2)]
+        skills = ["ppi"] if lay else rng.sample(SKILL_TAGS[:3], 1 + index % 2)
+        affiliations: list[tuple[OrganisationSeed, date | None, date | None]] = []
+        if not lay:
+            affiliations.append((home, date(2015 + index % 9, 9, 1), None))
+            if index % 4 == 1:  # an earlier post, ended within the 3-year look-back
+                old = ORGANISATIONS[(index * 3 + 1) % len(ORGANISATIONS)]
+                affiliations.append((old, date(2018, 4, 1), date(2024, 6, 30)))
+            elif index % 4 == 3:  # ended long ago: no longer a conflict
+                old = ORGANISATIONS[(index * 3 + 2) % len(ORGANISATIONS)]
+                affiliations.append((old, date(2009, 9, 1), date(2019, 8, 31)))
+        interests = [PRACTICE[index % len(PRACTICE)].name] if index % 13 == 6 else []
+        people.append(
+            DemoPerson(
+                email=email_for(first, surname, domain, index),
+                name=f"{first} {surname}",
+                roles=roles,
+                expertise=[f"area:{a}" for a in areas] + (skills if "reviewer" in roles else []),
+                affiliations=affiliations,
+                interests=interests,
+            )
+        )
+    return people
+
+
+def write_roster(path: Path, people: Sequence[DemoPerson]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(roster.ROSTER_COLUMNS)
+        for p in people:
+            writer.writerow(
+                [
+                    p.email,
+                    p.name,
+                    ";".join(p.roles),
+                    ";".join(p.expertise),
+                    ";".join(
+                        f"{org.name}|{start or ''}|{end or ''}"
+                        for org, start, end in p.affiliations
+                    ),
+                    ";".join(p.interests),
+                ]
+            )
+
+
+@dataclass(frozen=True)
+class DemoSubmission:
+    ref: str
+    title: str
+    lead: OrganisationSeed
+    partners: tuple[OrganisationSeed, ...]
+    named: tuple[str, ...]
+    area: Area
+    documents: tuple[str, ...]
+    fields: dict[str, str]
+    quality: float  # how strong it is, 1..5: drives the demo's scores
+
+
+def _field_values(spec: CriteriaSpec, context: dict[str, Any]) -> dict[str, str]:
+    values = {}
+    for requirement in spec.fields:
+        template = FIELD_TEXT.get(requirement.key, "{area_name}: " + requirement.label.lower())
+        values[requirement.key] = template.format(**context)
+    return values
+
+
+def make_submissions(
+    plan: DemoRound,
+    spec: CriteriaSpec,
+    people: Sequence[DemoPerson],
+    folder: Path,
+    rng: random.Random,
+) -> list[DemoSubmission]:
+    made: list[DemoSubmission] = []
+    shared: dict[tuple[str, str], Path] = {}
+    for index in range(plan.size):
+        area = AREAS[index % len(AREAS)]
+        ref = f"{plan.ref.split('-')[0]}-{index + 1:0{max(2, len(str(plan.size)))}d}"
+        lead = (HEIS if plan.stage != Stage.PROVIDER_APPROVAL or index % 3 else ORGANISATIONS)[
+            (index * 7 + len(plan.ref)) % len(HEIS)
+        ]
+        partner = PRACTICE[(index * 5 + 2) % len(PRACTICE)]
+        partners = (partner,) + ((HEIS[(index + 3) % len(HEIS)],) if index % 4 == 0 else ())
+        lead_first, lead_surname = person_name(1000 + index * 3)
+        named = [email_for(lead_first, lead_surname, lead.domain, 1000 + index)]
+        named.append(email_for(*person_name(2000 + index), partner.domain, 2000 + index))
+        if index % 9 == 2:  # a reviewer on the roster is named: a conflict the demo respects
+            named.append(people[8 + (index * 5) % max(1, len(people) - 8)].email)
+        if plan.stage == Stage.GATEWAY:
+            title = f"Credential proposal: {area.credential}"
+        elif plan.stage == Stage.ENDORSEMENT:
+            title = f"Credential specification: {area.credential}"
+        else:
+            title = f"{lead.name}: approval to deliver {area.credential}"
+        context = {
+            "lead": lead.name,
+            "partner": partner.name,
+            "lead_person": f"{lead_first} {lead_surname}",
+            "area_name": area.name,
+            "target_group": area.target_group,
+            "need": area.need,
+            "credential": area.credential,
+            "hours": 300 + 10 * (index % 7),
+            "provider_type": "Higher education institution"
+            if lead.kind == "hei"
+            else "Employer-led partnership",
+            "month": 1 + index % 9,
+            "cohort": 12 + index % 20,
+            "completed": 8 + index % 10,
+        }
+        fields = _field_values(spec, context)
+        documents = []
+        for requirement in spec.documents:
+            name = document_name(requirement.patterns[0], ref)
+            path = folder / name
+            if index < UNIQUE_DOCUMENTS_PER_ROUND:
+                path.write_bytes(
+                    document_pdf(
+                        requirement.label,
+                        f"{ref} · {title}",
+                        [
+                            area.need,
+                            fields.get("development_group", ""),
+                            f"Prepared by {lead.name}.",
+                        ],
+                    )
+                )
+            else:
+                key = (requirement.key, area.key)
+                if key not in shared:
+                    shared[key] = path
+                    path.write_bytes(document_pdf(requirement.label, area.credential, [area.need]))
+                else:
+                    os.link(shared[key], path)
+            documents.append(name)
+        # Information gaps, as screening finds them in a real call: about one in five.
+        gap = index % 5 == 3
+        if gap and index % 2:
+            fields[spec.fields[(index // 5) % len(spec.fields)].key] = ""
+        elif gap:
+            missing = documents.pop((index // 5) % len(documents))
+            (folder / missing).unlink()
+        made.append(
+            DemoSubmission(
+                ref=ref,
+                title=title,
+                lead=lead,
+                partners=partners,
+                named=tuple(named),
+                area=area,
+                documents=tuple(documents),
+                fields=fields,
+                quality=min(5.0, max(1.0, rng.gauss(3.3, 0.9))),
+            )
+        )
+    return made
+
+
+def write_submissions(path: Path, items: Sequence[DemoSubmission]) -> None:
+    field_keys = list(items[0].fields) if items else []
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*submissions.SUBMISSION_COLUMNS, *field_keys])
+        for s in items:
+            writer.writerow(
+                [
+                    s.ref,
+                    s.title,
+                    s.lead.name,
+                    ";".join(p.name for p in s.partners),
+                    ";".join(s.named),
+                    s.area.name,
+                    ";".join(s.documents),
+                    *(s.fields[k] for k in field_keys),
+                ]
+            )
+
+
+# --- peer review: assignments, reviews and scores, written in bulk ------------------------
+
+
+@dataclass
+class _Reviewer:
+    id: int
+    email: str
+    domain: str
+    organisations: set[str]  # organisation names the person is (or recently was) tied to
+    tags: set[str]
+    load: int = 0
+
+
+def _reviewers(people: Sequence[DemoPerson], ids: dict[str, int], opens: date) -> list[_Reviewer]:
+    lookback = opens - timedelta(days=3 * 365)
+    found = []
+    for p in people:
+        if "reviewer" not in p.roles:
+            continue
+        tied = {org.name for org, _, end in p.affiliations if end is None or end >= lookback}
+        found.append(
+            _Reviewer(
+                ids[p.email],
+                p.email,
+                p.email.split("@")[1],
+                tied | set(p.interests),
+                set(p.expertise),
+            )
+        )
+    return found
+
+
+def _conflicted(reviewer: _Reviewer, item: DemoSubmission) -> bool:
+    organisations = {item.lead.name, *(p.name for p in item.partners)}
+    domains = {e.split("@")[1] for e in item.named} - set(rounds.SHARED_MAIL_DOMAINS)
+    return bool(
+        reviewer.organisations & organisations
+        or reviewer.email in item.named
+        or reviewer.domain in domains
+    )
+
+
+def _choose_team(
+    item: DemoSubmission, pool: Sequence[_Reviewer], size: int, rng: random.Random
+) -> list[_Reviewer]:
+    area_tag = f"area:{item.area.key}"
+    sample = rng.sample(list(pool), min(len(pool), 60))
+    eligible = [r for r in sample if not _conflicted(r, item)]
+    eligible.sort(key=lambda r: (area_tag not in r.tags, r.load, r.id))
+    team = eligible[:1]
+    rest = sorted(eligible[1:], key=lambda r: (r.load, -len(r.tags - {area_tag}), r.id))
+    team += rest[: size - 1]
+    for r in team:
+        r.load += 1
+    return team
+
+
+def _score_value(
+    criterion: Criterion, quality: float, rng: random.Random
+) -> tuple[str, float | None]:
+    if criterion.scale_kind == "numeric":
+        assert criterion.min_value is not None and criterion.max_value is not None
+        value = round(quality + rng.gauss(0, 0.6))
+        value = min(criterion.max_value, max(criterion.min_value, value))
+        return str(value), float(value)
+    options = criterion.options or []
+    if quality >= 3.6:
+        return options[0], None
+    if quality >= 2.4:
+        return options[min(1, len(options) - 1)] if len(options) > 2 else options[0], None
+    return options[-1], None
+
+
+def _comment(value: str, criterion: Criterion, rng: random.Random) -> str:
+    if criterion.scale_kind == "numeric":
+        bank = (
+            GOOD_COMMENTS
+            if float(value) >= 4
+            else MIXED_COMMENTS
+            if float(value) >= 3
+            else WEAK_COMMENTS
+        )
+    else:
+        passing = criterion.passing or []
+        bank = (
+            GOOD_COMMENTS
+            if value == (criterion.options or [""])[0]
+            else (MIXED_COMMENTS if value in passing else WEAK_COMMENTS)
+        )
+    return rng.choice(bank)
+
+
+def _next_id(session: Session, model: type) -> int:
+    return (session.scalar(select(func.max(model.id))) or 0) + 1
+
+
+def write_reviews(
+    session: Session,
+    round_: Round,
+    spec: CriteriaSpec,
+    items: Sequence[DemoSubmission],
+    people: Sequence[DemoPerson],
+    ids: dict[str, int],
+    share_submitted: float,
+    rng: random.Random,
+) -> dict[str, int]:
+    """Assign complete submissions and write reviews: `share_submitted` of them submitted,
+    some of the rest drafts. About a quarter of submissions get one dissenting reviewer."""
+    criteria = list(
+        session.scalars(
+            select(Criterion)
+            .where(Criterion.criteria_set_id == round_.criteria_set_id)
+            .order_by(Criterion.position)
+        )
+    )
+    by_ref = {
+        ref: (sid, state)
+        for sid, ref, state in session.execute(
+            select(Submission.id, Submission.ref, Submission.screening_state).where(
+                Submission.round_id == round_.id
+            )
+        )
+    }
+    pool = _reviewers(people, ids, round_.opens_on)
+    assignment_id, review_id = _next_id(session, Assignment), _next_id(session, Review)
+    assignments: list[dict[str, Any]] = []
+    reviews: list[dict[str, Any]] = []
+    scores: list[dict[str, Any]] = []
+    now = utcnow()
+    recommendation = spec.recommendation
+    for item in items:
+        submission_id, state = by_ref[item.ref]
+        if state != ScreeningState.COMPLETE:
+            continue
+        dissent = rng.random() < 0.25
+        for position, reviewer in enumerate(_choose_team(item, pool, spec.team_size, rng)):
+            assignments.append(
+                {
+                    "id": assignment_id,
+                    "round_id": round_.id,
+                    "submission_id": submission_id,
+                    "person_id": reviewer.id,
+                    "state": AssignmentState.ACTIVE.value,
+                    "assigned_at": now,
+                }
+            )
+            progress = rng.random()
+            if progress < share_submitted or (
+                share_submitted < 1 and progress < share_submitted + 0.2
+            ):
+                submitted = progress < share_submitted
+                quality = item.quality + (
+                    rng.choice((-2.2, 2.2)) if dissent and position == 2 else 0
+                )
+                mean = 0.0
+                for criterion in criteria:
+                    value, points = _score_value(criterion, quality, rng)
+                    mean += points or (4.0 if value in (criterion.passing or []) else 1.5)
+                    scores.append(
+                        {
+                            "review_id": review_id,
+                            "criterion_id": criterion.id,
+                            "value": value,
+                            "points": points,
+                            "comment": _comment(value, criterion, rng),
+                        }
+                    )
+                mean /= max(1, len(criteria))
+                outcome = recommendation.options[0] if mean >= 3.4 else recommendation.options[-1]
+                if (
+                    outcome not in recommendation.passing
+                    and len(recommendation.options) > 2
+                    and mean >= 2.8
+                ):
+                    outcome = recommendation.options[1]
+                reviews.append(
+                    {
+                        "id": review_id,
+                        "assignment_id": assignment_id,
+                        "version": 1,
+                        "state": (ReviewState.SUBMITTED if submitted else ReviewState.DRAFT).value,
+                        "recommendation": outcome,
+                        "conditions": "Address the points on assessment before launch."
+                        if outcome in recommendation.with_conditions
+                        else "",
+                        "comment": rng.choice(GOOD_COMMENTS if mean >= 3.4 else MIXED_COMMENTS),
+                        "no_conflict_certified": submitted,
+                        "created_at": now,
+                        "updated_at": now,
+                        "submitted_at": now if submitted else None,
+                    }
+                )
+                review_id += 1
+            assignment_id += 1
+    for model, rows in ((Assignment, assignments), (Review, reviews), (Score, scores)):
+        for start in range(0, len(rows), 50_000):
+            session.execute(insert(model.__table__), rows[start : start + 50_000])
+    submitted_count = sum(1 for r in reviews if r["state"] == ReviewState.SUBMITTED)
+    audit.record_many(
+        session,
+        [
+            audit.Change(
+                DEMO_ACTOR,
+                "assignments.made",
+                "round",
+                round_.ref,
+                {"assignments": len(assignments)},
+            ),
+            audit.Change(
+                DEMO_ACTOR,
+                "reviews.recorded",
+                "round",
+                round_.ref,
+                {"reviews": len(reviews), "submitted": submitted_count, "scores": len(scores)},
+            ),
+        ],
+    )
+    return {"assignments": len(assignments), "reviews": len(reviews), "submitted": submitted_count}
+
+
+# --- the whole demo -----------------------------------------------------------------------
+
+
+def _resubmit_one(
+    session: Session, plan: DemoRound, items: list[DemoSubmission], folder: Path, csv_path: Path
+) -> None:
+    """Fix the first submission whose gaps were returned, and import it again."""
+    states = dict(
+        session.execute(
+            select(Submission.ref, Submission.screening_state)
+            .join(Round)
+            .where(Round.ref == plan.ref)
+        ).all()
+    )
+    for position, item in enumerate(items):
+        if states.get(item.ref) == ScreeningState.GAPS_RETURNED:
+            spec_fields = {k: (v or "Supplied on resubmission.") for k, v in item.fields.items()}
+            documents = list(item.documents)
+            fixed = DemoSubmission(
+                **{**item.__dict__, "fields": spec_fields, "documents": tuple(documents)}
+            )
+            items[position] = fixed
+            write_submissions(csv_path, [fixed])
+            submissions.import_submissions(session, csv_path, plan.ref, folder, DEMO_ACTOR)
+            return
+
+
+def build_demo(
+    db: Database,
+    scale: int = SMALL,
+    if_empty: bool = False,
+    progress: Progress = no_progress,
+    seed: int = 2026,
+) -> str:
+    """Fill an empty database with the demo; one transaction, so a failure leaves it empty."""
+    if scale < MINIMUM:
+        raise BadInput("--scale", f"must be at least {MINIMUM}, got {scale}")
+    rng = random.Random(seed)
+    with db.transaction() as session:
+        if session.scalar(select(func.count()).select_from(Round)):
+            if if_empty:
+                return f"{db.display_name} already holds rounds; the demo was not added"
+            raise BadInput(
+                db.display_name,
+                "already holds rounds; the demo needs an empty database (give a new --db, "
+                "or --if-empty to keep what is there)",
+            )
+        plans = plan_rounds(scale)
+        people = make_people(max(25, scale // 10 + 10), rng)
+        steps = 2 + 3 * len(plans)
+        step = 0
+        progress(step, steps, "Writing the roster")
+        with tempfile.TemporaryDirectory(prefix="panel-desk-demo-") as scratch:
+            work = Path(scratch)
+            write_roster(work / "roster.csv", people)
+            roster.import_roster(session, work / "roster.csv", DEMO_ACTOR)
+            ids = dict(session.execute(select(Person.email, Person.id)).all())
+            step += 1
+            totals: dict[str, int] = defaultdict(int)
+            for plan in plans:
+                progress(step, steps, f"Opening {plan.ref}")
+                round_ = rounds.create_round(
+                    session,
+                    stage=plan.stage,
+                    ref=plan.ref,
+                    title=plan.title,
+                    opens_on=plan.opens_on,
+                    review_deadline=plan.review_deadline,
+                    places=plan.places,
+                    actor=DEMO_ACTOR,
+                )
+                spec = criteria_of(session, round_)
+                folder = work / plan.ref
+                folder.mkdir()
+                items = make_submissions(plan, spec, people, folder, rng)
+                write_submissions(work / f"{plan.ref}.csv", items)
+                step += 1
+                progress(step, steps, f"Importing {plan.size} submissions into {plan.ref}")
+                submissions.import_submissions(
+                    session, work / f"{plan.ref}.csv", plan.ref, folder, DEMO_ACTOR
+                )
+                screening.run_screening(session, plan.ref, DEMO_ACTOR)
+                if plan.stage == Stage.GATEWAY:
+                    _resubmit_one(session, plan, items, folder, work / "resubmission.csv")
+                step += 1
+                progress(step, steps, f"Peer review in {plan.ref}")
+                share = {Stage.GATEWAY: 1.0, Stage.ENDORSEMENT: 0.5}.get(plan.stage)
+                if share is not None:
+                    counts = write_reviews(session, round_, spec, items, people, ids, share, rng)
+                    for key, value in counts.items():
+                        totals[key] += value
+                    state = RoundState.MODERATION if share == 1.0 else RoundState.PEER_REVIEW
+                    session.execute(
+                        update(Round).where(Round.id == round_.id).values(state=state.value)
+                    )
+                step += 1
+                totals["submissions"] += plan.size
+        progress(steps, steps, "Demo ready")
+    return (
+        f"demo created in {db.display_name}: {len(plans)} rounds "
+        f"({', '.join(p.ref for p in plans)}), {totals['submissions']} submissions, "
+        f"{len(people)} people, {totals['assignments']} assignments, "
+        f"{totals['submitted']} submitted reviews"
+    )

@@ -1,0 +1,297 @@
+"""What the submissions table and detail pane show, read in a few queries per round.
+
+The listing is one query whatever the size of the round (counts come from grouped
+subqueries, never a query per row), and what a person sees depends on who they act as:
+a peer reviewer sees only the submissions assigned to them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from panel_desk.errors import NotFound
+from panel_desk.services.rounds import criteria_of
+from panel_desk.store.database import blobs_of
+from panel_desk.store.models import (
+    Assignment,
+    AssignmentState,
+    Document,
+    NamedPerson,
+    Organisation,
+    Person,
+    Review,
+    ReviewState,
+    Role,
+    Round,
+    ScreeningCheck,
+    ScreeningState,
+    Stage,
+    Submission,
+    SubmissionPartner,
+    TemplateField,
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is acting, and in which role: decides what they may see."""
+
+    email: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionRow:
+    id: int
+    ref: str
+    title: str
+    lead: str
+    area: str
+    screening_state: str
+    gaps: int
+    documents: int
+    reviewers: int
+    reviews_submitted: int
+
+    @property
+    def screening_label(self) -> str:
+        return ScreeningState(self.screening_state).label
+
+
+def list_submissions(
+    session: Session, round_id: int, viewer: Viewer | None = None
+) -> list[SubmissionRow]:
+    gaps = (
+        select(ScreeningCheck.submission_id, func.count().label("n"))
+        .where(ScreeningCheck.present.is_(False))
+        .group_by(ScreeningCheck.submission_id)
+        .subquery()
+    )
+    documents = (
+        select(Document.submission_id, func.count().label("n"))
+        .group_by(Document.submission_id)
+        .subquery()
+    )
+    latest = (
+        select(Review.assignment_id, func.max(Review.version).label("version"))
+        .group_by(Review.assignment_id)
+        .subquery()
+    )
+    reviews = (
+        select(
+            Assignment.submission_id,
+            func.count(Assignment.id).label("reviewers"),
+            func.sum(case((Review.state == ReviewState.SUBMITTED, 1), else_=0)).label("submitted"),
+        )
+        .outerjoin(latest, latest.c.assignment_id == Assignment.id)
+        .outerjoin(
+            Review,
+            and_(Review.assignment_id == Assignment.id, Review.version == latest.c.version),
+        )
+        .where(Assignment.round_id == round_id, Assignment.state == AssignmentState.ACTIVE)
+        .group_by(Assignment.submission_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Submission.id,
+            Submission.ref,
+            Submission.title,
+            Organisation.name,
+            Submission.area,
+            Submission.screening_state,
+            func.coalesce(gaps.c.n, 0),
+            func.coalesce(documents.c.n, 0),
+            func.coalesce(reviews.c.reviewers, 0),
+            func.coalesce(reviews.c.submitted, 0),
+        )
+        .join(Organisation, Organisation.id == Submission.lead_organisation_id)
+        .outerjoin(gaps, gaps.c.submission_id == Submission.id)
+        .outerjoin(documents, documents.c.submission_id == Submission.id)
+        .outerjoin(reviews, reviews.c.submission_id == Submission.id)
+        .where(Submission.round_id == round_id)
+        .order_by(Submission.ref)
+    )
+    if viewer is not None and viewer.role == Role.REVIEWER:
+        mine = (
+            select(Assignment.submission_id)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(
+                Person.email == viewer.email,
+                Assignment.round_id == round_id,
+                Assignment.state == AssignmentState.ACTIVE,
+            )
+        )
+        query = query.where(Submission.id.in_(mine))
+    return [SubmissionRow(*row) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class FieldView:
+    key: str
+    label: str
+    value: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    name: str
+    size: int
+    sha256: str
+    media_type: str
+
+
+@dataclass(frozen=True)
+class CheckView:
+    kind: str
+    label: str
+    present: bool
+    satisfied_by: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SubmissionDetail:
+    id: int
+    ref: str
+    title: str
+    round_ref: str
+    stage_label: str
+    lead: str
+    partners: tuple[str, ...]
+    area: str
+    named_people: tuple[tuple[str, str], ...]  # (e-mail, name on the roster or "")
+    received_at: datetime
+    screening_state: str
+    fields: tuple[FieldView, ...]
+    documents: tuple[DocumentView, ...]
+    checks: tuple[CheckView, ...]
+    reviewers: int
+
+    @property
+    def gaps(self) -> list[CheckView]:
+        return [c for c in self.checks if not c.present]
+
+    @property
+    def screening_label(self) -> str:
+        return ScreeningState(self.screening_state).label
+
+
+def _visible_submission(session: Session, submission_id: int, viewer: Viewer | None) -> Submission:
+    submission = session.get(Submission, submission_id)
+    if submission is not None and viewer is not None and viewer.role == Role.REVIEWER:
+        assigned = session.scalar(
+            select(Assignment.id)
+            .join(Person, Person.id == Assignment.person_id)
+            .where(
+                Assignment.submission_id == submission_id,
+                Assignment.state == AssignmentState.ACTIVE,
+                Person.email == viewer.email,
+            )
+        )
+        if assigned is None:
+            submission = None
+    if submission is None:
+        raise NotFound("submission", f"no submission {submission_id} that you may see")
+    return submission
+
+
+def submission_detail(
+    session: Session, submission_id: int, viewer: Viewer | None = None
+) -> SubmissionDetail:
+    submission = _visible_submission(session, submission_id, viewer)
+    round_ = session.get_one(Round, submission.round_id)
+    spec = criteria_of(session, round_)
+    required = {r.key: r.label for r in spec.fields}
+    lead = session.get_one(Organisation, submission.lead_organisation_id)
+    partners = session.scalars(
+        select(Organisation.name)
+        .join(SubmissionPartner, SubmissionPartner.organisation_id == Organisation.id)
+        .where(SubmissionPartner.submission_id == submission_id)
+        .order_by(Organisation.name)
+    ).all()
+    named = session.execute(
+        select(NamedPerson.email, func.coalesce(Person.name, ""))
+        .outerjoin(Person, Person.email == NamedPerson.email)
+        .where(NamedPerson.submission_id == submission_id)
+        .order_by(NamedPerson.email)
+    ).all()
+    fields = session.scalars(
+        select(TemplateField)
+        .where(TemplateField.submission_id == submission_id)
+        .order_by(TemplateField.position)
+    ).all()
+    present_keys = {f.key for f in fields}
+    field_views = [
+        FieldView(
+            f.key,
+            required.get(f.key, f.key.replace("_", " ").capitalize()),
+            f.value,
+            f.key in required,
+        )
+        for f in fields
+    ] + [
+        FieldView(key, label, "", True)
+        for key, label in required.items()
+        if key not in present_keys
+    ]
+    documents = session.scalars(
+        select(Document).where(Document.submission_id == submission_id).order_by(Document.name)
+    ).all()
+    checks = session.scalars(
+        select(ScreeningCheck)
+        .where(ScreeningCheck.submission_id == submission_id)
+        .order_by(ScreeningCheck.id)
+    ).all()
+    reviewers = session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .where(
+            Assignment.submission_id == submission_id, Assignment.state == AssignmentState.ACTIVE
+        )
+    )
+    return SubmissionDetail(
+        id=submission.id,
+        ref=submission.ref,
+        title=submission.title,
+        round_ref=round_.ref,
+        stage_label=Stage(round_.stage).label,
+        lead=lead.name,
+        partners=tuple(partners),
+        area=submission.area,
+        named_people=tuple((email, name) for email, name in named),
+        received_at=submission.received_at,
+        screening_state=submission.screening_state,
+        fields=tuple(field_views),
+        documents=tuple(
+            DocumentView(d.id, d.name, d.size, d.sha256, d.media_type) for d in documents
+        ),
+        checks=tuple(
+            CheckView(c.item_kind, c.label, c.present, c.satisfied_by, c.gap_note) for c in checks
+        ),
+        reviewers=reviewers or 0,
+    )
+
+
+def copy_document_for_viewing(
+    session: Session, document_id: int, viewer: Viewer | None = None
+) -> Path:
+    """A copy of a document under its own name in a private temporary folder, for a viewer
+    application to open (the store keeps files by hash, without names)."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound("document", f"no document {document_id}")
+    _visible_submission(session, document.submission_id, viewer)
+    folder = Path(tempfile.mkdtemp(prefix="panel-desk-doc-"))
+    target = folder / document.name
+    shutil.copyfile(blobs_of(session).path(document.blob_path), target)
+    return target

@@ -1,0 +1,74 @@
+"""The whole domain model. Importing this package registers every table on `Base.metadata`."""
+
+from panel_desk.store.models.audit import AuditEvent
+from panel_desk.store.models.conflicts import ConflictFlag
+from panel_desk.store.models.decisions import Appeal, ModerationItem, Recommendation, SignOff
+from panel_desk.store.models.people import (
+    Affiliation,
+    DeclaredInterest,
+    ExpertiseTag,
+    Organisation,
+    OrganisationAlias,
+    Person,
+    PersonRole,
+)
+from panel_desk.store.models.reviews import Assignment, Review, Score
+from panel_desk.store.models.rounds import CriteriaSet, Criterion, Round
+from panel_desk.store.models.submissions import (
+    Document,
+    NamedPerson,
+    ScreeningCheck,
+    Submission,
+    SubmissionPartner,
+    TemplateField,
+)
+from panel_desk.store.models.vocabulary import (
+    AppealStatus,
+    AssignmentState,
+    ConflictSeverity,
+    ConflictStatus,
+    ItemKind,
+    ReviewState,
+    Role,
+    RoundState,
+    ScreeningState,
+    Stage,
+)
+
+__all__ = [
+    "Affiliation",
+    "Appeal",
+    "AppealStatus",
+    "Assignment",
+    "AssignmentState",
+    "AuditEvent",
+    "ConflictFlag",
+    "ConflictSeverity",
+    "ConflictStatus",
+    "CriteriaSet",
+    "Criterion",
+    "DeclaredInterest",
+    "Document",
+    "ExpertiseTag",
+    "ItemKind",
+    "ModerationItem",
+    "NamedPerson",
+    "Organisation",
+    "OrganisationAlias",
+    "Person",
+    "PersonRole",
+    "Recommendation",
+    "Review",
+    "ReviewState",
+    "Role",
+    "Round",
+    "RoundState",
+    "Score",
+    "ScreeningCheck",
+    "ScreeningState",
+    "SignOff",
+    "Stage",
+    "Submission",
+    "SubmissionPartner",
+    "TemplateField",
+]
