@@ -143,7 +143,8 @@ def cmd_screening(args: argparse.Namespace) -> int:
     width = max((len(item.ref) for item in report), default=3)
     for item in report:
         gaps = len(item.gaps)
-        print(f"{item.ref:<{width}}  {item.state.replace('_', ' '):<14}  {gaps} gap{'s' * (gaps != 1)}")
+        state = item.state.replace("_", " ")
+        print(f"{item.ref:<{width}}  {state:<14}  {gaps} gap{'s' * (gaps != 1)}")
         for gap in item.gaps:
             print(f"{'':<{width}}    - {gap}")
     complete = sum(1 for item in report if not item.gaps)

@@ -232,12 +232,10 @@ def make_submissions(
         named.append(email_for(*person_name(2000 + index), partner.domain, 2000 + index))
         if index % 9 == 2:  # a reviewer on the roster is named: a conflict the demo respects
             named.append(people[8 + (index * 5) % max(1, len(people) - 8)].email)
-        if plan.stage == Stage.GATEWAY:
-            title = f"Credential proposal: {area.credential}"
-        elif plan.stage == Stage.ENDORSEMENT:
-            title = f"Credential specification: {area.credential}"
+        if plan.stage == Stage.PROVIDER_APPROVAL:
+            title = f"{area.credential} — delivery by {lead.name}"
         else:
-            title = f"{lead.name}: approval to deliver {area.credential}"
+            title = area.credential
         context = {
             "lead": lead.name,
             "partner": partner.name,
@@ -284,8 +282,9 @@ def make_submissions(
         if gap and index % 2:
             fields[spec.fields[(index // 5) % len(spec.fields)].key] = ""
         elif gap:
-            missing = documents.pop((index // 5) % len(documents))
-            (folder / missing).unlink()
+            # Left out of the CSV, not deleted: beyond UNIQUE_DOCUMENTS_PER_ROUND the file
+            # may be the one later submissions' documents are hard-linked to.
+            documents.pop((index // 5) % len(documents))
         made.append(
             DemoSubmission(
                 ref=ref,

@@ -265,7 +265,8 @@ def person_name(index: int) -> tuple[str, str]:
 
 def email_for(first: str, surname: str, domain: str, index: int) -> str:
     local = f"{first}.{surname}".lower().replace("'", "")
-    return f"{local}{'' if index < len(FIRST_NAMES) else index}@{domain}"
+    suffix = index // (len(FIRST_NAMES) * len(SURNAMES))
+    return f"{local}{suffix or ''}@{domain}"
 
 
 def document_name(pattern: str, ref: str) -> str:

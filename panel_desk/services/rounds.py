@@ -174,7 +174,7 @@ def list_rounds(session: Session) -> list[RoundSummary]:
         select(Round, CriteriaSet.title, CriteriaSet.version, CriteriaSet.competitive, counts)
         .join(CriteriaSet, Round.criteria_set_id == CriteriaSet.id)
         .outerjoin(counts, counts.c.round_id == Round.id)
-        .order_by(Round.opens_on.desc(), Round.ref)
+        .order_by(Round.opens_on, Round.ref)
     )
     return [
         RoundSummary(

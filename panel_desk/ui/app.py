@@ -1,0 +1,125 @@
+"""Starting the GUI: the application object, the database, who is acting, the main window.
+
+`--screenshot FILE` renders the main window offscreen (no screen needed), saves it as a
+PNG and exits; `--view NAME` picks what it shows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from panel_desk.errors import BadInput
+
+VIEWS = ("submissions", "screening")
+
+
+def _application():
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName("panel_desk")
+    app.setApplicationName("panel_desk")
+    app.setApplicationDisplayName("panel_desk")
+    from panel_desk import __version__
+
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def choose_workspace(db, as_email: str | None, interactive: bool):
+    """Who acts: --as, else the last person chosen here, else ask (or, for a screenshot,
+    the first member of the secretariat)."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QDialog
+
+    from panel_desk.services import roster
+    from panel_desk.services.vocabulary import Role
+    from panel_desk.ui.acting_as import ActingAsDialog
+    from panel_desk.ui.workspace import Workspace
+
+    people = db.read(roster.list_people)
+    if not people:
+        raise BadInput(
+            db.display_name,
+            "has nobody on its roster yet: import roster.csv "
+            "(panel-desk roster import) or try `panel-desk demo`",
+        )
+    if as_email:
+        person = next((p for p in people if p.email == as_email.strip().lower()), None)
+        if person is None:
+            raise BadInput("--as", f"{as_email} is not on the roster")
+        return Workspace(db, person, Role(person.roles[0]))
+    settings = QSettings()
+    if not interactive:
+        person = next((p for p in people if Role.SECRETARIAT in p.roles), people[0])
+        role = Role.SECRETARIAT if Role.SECRETARIAT in person.roles else Role(person.roles[0])
+        return Workspace(db, person, role)
+    dialog = ActingAsDialog(
+        people,
+        str(settings.value("acting_as/email", "")),
+        str(settings.value("acting_as/role", "")),
+    )
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    person, role = dialog.chosen_person(), dialog.chosen_role()
+    assert person is not None and role is not None
+    settings.setValue("acting_as/email", person.email)
+    settings.setValue("acting_as/role", role.value)
+    return Workspace(db, person, role)
+
+
+def render_screenshot(window, path: Path, view: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1440, 900)
+    window.show()
+    QApplication.processEvents()
+    if view == "screening":
+        window.submissions.choose_first_with_gaps()
+    QApplication.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(path), "PNG"):
+        raise BadInput(str(path), "the screenshot could not be written")
+
+
+def run_gui(db: str | None, as_email: str | None, screenshot: Path | None, view: str | None) -> int:
+    if screenshot is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    view = view or "submissions"
+    if view not in VIEWS:
+        raise BadInput("--view", f"unknown view {view!r} (one of {', '.join(VIEWS)})")
+    app = _application()
+    from PySide6.QtWidgets import QMessageBox
+
+    from panel_desk.services.database import open_database
+    from panel_desk.ui.main_window import MainWindow
+
+    try:
+        database = open_database(db)
+        workspace = choose_workspace(database, as_email, interactive=screenshot is None)
+    except BadInput as error:
+        if screenshot is None:
+            QMessageBox.critical(None, "panel_desk cannot start", str(error))
+        raise
+    if workspace is None:
+        return 0
+    if screenshot is not None:
+        # A screenshot shows the app as a new user first sees it: no remembered layout.
+        from PySide6.QtCore import QSettings
+
+        scratch = Path(tempfile.mkdtemp(prefix="panel-desk-shot-")) / "settings.ini"
+        window = MainWindow(workspace, QSettings(str(scratch), QSettings.Format.IniFormat))
+    else:
+        window = MainWindow(workspace)
+    if screenshot is not None:
+        render_screenshot(window, screenshot, view)
+        window.close()
+        print(f"screenshot saved to {screenshot}")
+        return 0
+    window.show()
+    return app.exec()

@@ -1,0 +1,89 @@
+"""Long work off the GUI thread, with a progress dialog and a working Cancel button.
+
+`run_in_background` starts a service function on a worker thread, shows progress, and
+waits in a local event loop so the window stays alive; it then returns the function's
+result or raises its exception in the GUI thread. Cancel makes the next progress call
+raise `Cancelled` inside the worker, so the service's transaction rolls back whole.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from panel_desk.errors import Cancelled
+
+T = TypeVar("T")
+
+
+class _Worker(QObject):
+    progressed = Signal(int, int, str)
+    done = Signal()
+
+    def __init__(self, work: Callable[[Callable[[int, int, str], None]], Any]) -> None:
+        super().__init__()
+        self._work = work
+        self.cancel_requested = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def _progress(self, done: int, total: int, text: str) -> None:
+        if self.cancel_requested.is_set():
+            raise Cancelled()
+        self.progressed.emit(done, total, text)
+
+    def run(self) -> None:
+        try:
+            self.result = self._work(self._progress)
+        except BaseException as exc:  # handed to the GUI thread, which re-raises it
+            self.error = exc
+        finally:
+            self.done.emit()
+
+
+def run_in_background(
+    parent: QWidget | None,
+    title: str,
+    work: Callable[[Callable[[int, int, str], None]], T],
+    minimum_duration_ms: int = 300,
+) -> T:
+    """Run `work(progress)` on a worker thread; return its result or raise its error."""
+    dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+    dialog.setObjectName("progressDialog")
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(minimum_duration_ms)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+
+    worker = _Worker(work)
+    thread = QThread()
+    worker.moveToThread(thread)
+    loop = QEventLoop()
+
+    def show_progress(done: int, total: int, text: str) -> None:
+        dialog.setMaximum(max(total, 1))
+        dialog.setValue(min(done, max(total, 1)))
+        dialog.setLabelText(text)
+
+    def cancel() -> None:
+        worker.cancel_requested.set()
+        dialog.setLabelText("Cancelling — undoing what was started…")
+
+    worker.progressed.connect(show_progress)
+    worker.done.connect(loop.quit)
+    dialog.canceled.connect(cancel)
+    thread.started.connect(worker.run)
+    thread.start()
+    loop.exec()
+    thread.quit()
+    thread.wait()
+    dialog.close()
+    dialog.deleteLater()
+    if worker.error is not None:
+        raise worker.error
+    return worker.result
