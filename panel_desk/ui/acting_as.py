@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -79,6 +81,7 @@ class ActingAsDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.filter.returnPressed.connect(self._accept_if_chosen)
+        self.filter.installEventFilter(self)
 
         start = next((i for i, p in enumerate(self._people) if p.email == last_email), 0)
         if self._people:
@@ -120,14 +123,17 @@ class ActingAsDialog(QDialog):
         if self.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled():
             self.accept()
 
-    def keyPressEvent(self, event) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # Up/Down in the filter box move through the list, so the keyboard never leaves it.
-        if self.filter.hasFocus() and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
-            self.list.setFocus()
-            self.list.keyPressEvent(event)
-            self.filter.setFocus()
-            return
-        super().keyPressEvent(event)
+        if (
+            watched is self.filter
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down)
+        ):
+            QApplication.sendEvent(self.list, event)
+            return True
+        return super().eventFilter(watched, event)
 
     def chosen_person(self) -> PersonSummary | None:
         item = self.list.currentItem()

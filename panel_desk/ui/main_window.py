@@ -118,9 +118,9 @@ class MainWindow(QMainWindow):
             self.screening_action,
         ):
             action.setEnabled(secretariat)
-        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.filter_action = self._action(
-            "&Filter submissions", self._focus_filter, QKeySequence.StandardKey.Find
+            "&Filter submissions", self._focus_filter, "Ctrl+F"
         )
         self.table_action = self._action("Go to the &table", self._focus_table, "Ctrl+2")
         self.rounds_action = self._action("Go to the &rounds", self.navigator.setFocus, "Ctrl+1")
@@ -129,9 +129,9 @@ class MainWindow(QMainWindow):
         previous_round = self._action(
             "&Previous round", lambda: self.navigator.step(-1), "Ctrl+PgUp"
         )
-        refresh = self._action("&Refresh", self.reload, QKeySequence.StandardKey.Refresh)
+        refresh = self._action("&Refresh", self.reload, "F5")
         shortcuts = self._action(
-            "&Keyboard shortcuts", self._show_shortcuts, QKeySequence.StandardKey.HelpContents
+            "&Keyboard shortcuts", self._show_shortcuts, "F1"
         )
         about = self._action("&About panel_desk", self._about)
 

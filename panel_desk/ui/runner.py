@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from panel_desk.errors import Cancelled
@@ -45,6 +45,21 @@ class _Worker(QObject):
             self.done.emit()
 
 
+class _ProgressShower(QObject):
+    """Lives in the GUI thread, so the worker's signals reach the dialog queued, never
+    touching a widget from the worker thread."""
+
+    def __init__(self, dialog: QProgressDialog) -> None:
+        super().__init__()
+        self.dialog = dialog
+
+    @Slot(int, int, str)
+    def show(self, done: int, total: int, text: str) -> None:
+        self.dialog.setMaximum(max(total, 1))
+        self.dialog.setValue(min(done, max(total, 1)))
+        self.dialog.setLabelText(text)
+
+
 def run_in_background(
     parent: QWidget | None,
     title: str,
@@ -65,16 +80,13 @@ def run_in_background(
     worker.moveToThread(thread)
     loop = QEventLoop()
 
-    def show_progress(done: int, total: int, text: str) -> None:
-        dialog.setMaximum(max(total, 1))
-        dialog.setValue(min(done, max(total, 1)))
-        dialog.setLabelText(text)
+    shower = _ProgressShower(dialog)
 
     def cancel() -> None:
         worker.cancel_requested.set()
         dialog.setLabelText("Cancelling — undoing what was started…")
 
-    worker.progressed.connect(show_progress)
+    worker.progressed.connect(shower.show)
     worker.done.connect(loop.quit)
     dialog.canceled.connect(cancel)
     thread.started.connect(worker.run)
