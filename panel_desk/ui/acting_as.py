@@ -54,6 +54,8 @@ class ActingAsDialog(QDialog):
         self.filter.setClearButtonEnabled(True)
         self.list = QListWidget()
         self.list.setObjectName("personList")
+        self.list.setSpacing(3)
+        self.list.setAlternatingRowColors(True)
         self.role = QComboBox()
         self.role.setObjectName("roleChoice")
         form = QFormLayout()

@@ -1,0 +1,1 @@
+"""Keys, certificates, signing and verification (arrives with offline peer review)."""
