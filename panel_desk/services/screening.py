@@ -13,13 +13,15 @@ import fnmatch
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from panel_desk.services import audit
 from panel_desk.services.criteria import CriteriaSpec, Requirement
 from panel_desk.services.rounds import criteria_of, round_by_ref
+from panel_desk.store.base import utcnow
 from panel_desk.store.models import (
     Document,
     ItemKind,
@@ -114,10 +116,12 @@ def screen(
     )
 
 
-def _load(session: Session, round_id: int) -> tuple[list[Submission], dict, dict, dict]:
+def _load(session: Session, round_id: int) -> tuple[list[Any], dict, dict, dict]:
     submissions = list(
-        session.scalars(
-            select(Submission).where(Submission.round_id == round_id).order_by(Submission.ref)
+        session.execute(
+            select(Submission.id, Submission.ref, Submission.title, Submission.screening_state)
+            .where(Submission.round_id == round_id)
+            .order_by(Submission.ref)
         )
     )
     fields: dict[int, dict[str, str]] = defaultdict(dict)
@@ -135,8 +139,17 @@ def _load(session: Session, round_id: int) -> tuple[list[Submission], dict, dict
     ):
         documents[submission_id].append((name, size))
     stored: dict[int, dict[tuple[str, str], tuple[bool, str, str]]] = defaultdict(dict)
-    for check in session.scalars(
-        select(ScreeningCheck).join(Submission).where(Submission.round_id == round_id)
+    for check in session.execute(
+        select(
+            ScreeningCheck.submission_id,
+            ScreeningCheck.item_kind,
+            ScreeningCheck.item_key,
+            ScreeningCheck.present,
+            ScreeningCheck.satisfied_by,
+            ScreeningCheck.gap_note,
+        )
+        .join(Submission)
+        .where(Submission.round_id == round_id)
     ):
         stored[check.submission_id][(check.item_kind, check.item_key)] = (
             check.present,
@@ -144,6 +157,40 @@ def _load(session: Session, round_id: int) -> tuple[list[Submission], dict, dict
             check.gap_note,
         )
     return submissions, fields, documents, stored
+
+
+def _store_results(
+    session: Session, changed: dict[int, tuple[str, tuple[CheckResult, ...]]]
+) -> None:
+    """Replace the checks and states of the changed submissions, in bulk: one statement per
+    kind of change and chunk, never one per submission (rounds reach 20,000)."""
+    checks_table, submissions_table = ScreeningCheck.__table__, Submission.__table__
+    ids = list(changed)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.execute(delete(checks_table).where(checks_table.c.submission_id.in_(chunk)))
+    rows = [
+        {
+            "submission_id": submission_id,
+            "item_kind": c.kind,
+            "item_key": c.key,
+            "label": c.label,
+            "present": c.present,
+            "gap_note": c.gap_note,
+            "satisfied_by": c.satisfied_by,
+            "checked_at": utcnow(),
+        }
+        for submission_id, (_, checks) in changed.items()
+        for c in checks
+    ]
+    if rows:
+        session.execute(insert(checks_table), rows)
+        session.execute(
+            update(submissions_table)
+            .where(submissions_table.c.id == bindparam("submission_id"))
+            .values(screening_state=bindparam("state")),
+            [{"submission_id": i, "state": state} for i, (state, _) in changed.items()],
+        )
 
 
 def run_screening(
@@ -155,35 +202,14 @@ def run_screening(
     submissions, fields, documents, stored = _load(session, round_.id)
     changes: list[audit.Change] = []
     report: list[SubmissionScreening] = []
+    changed: dict[int, tuple[str, tuple[CheckResult, ...]]] = {}
     for submission in submissions:
         checks = screen(spec, fields[submission.id], documents[submission.id])
         complete = all(c.present for c in checks)
         as_stored = {(c.kind, c.key): (c.present, c.satisfied_by, c.gap_note) for c in checks}
         state = ScreeningState.COMPLETE.value if complete else ScreeningState.GAPS_RETURNED.value
         if as_stored != stored[submission.id] or state != submission.screening_state:
-            session.execute(
-                delete(ScreeningCheck).where(ScreeningCheck.submission_id == submission.id)
-            )
-            session.execute(
-                insert(ScreeningCheck),
-                [
-                    {
-                        "submission_id": submission.id,
-                        "item_kind": c.kind,
-                        "item_key": c.key,
-                        "label": c.label,
-                        "present": c.present,
-                        "gap_note": c.gap_note,
-                        "satisfied_by": c.satisfied_by,
-                    }
-                    for c in checks
-                ],
-            )
-            session.execute(
-                update(Submission)
-                .where(Submission.id == submission.id)
-                .values(screening_state=state)
-            )
+            changed[submission.id] = (state, checks)
             changes.append(
                 audit.Change(
                     actor,
@@ -194,6 +220,7 @@ def run_screening(
                 )
             )
         report.append(SubmissionScreening(submission.ref, submission.title, state, checks))
+    _store_results(session, changed)
     if changes:
         audit.record_many(session, changes)
     session.expire_all()
@@ -207,12 +234,16 @@ def screening_report(session: Session, round_ref: str) -> list[SubmissionScreeni
     spec = criteria_of(session, round_)
     submissions, fields, documents, stored = _load(session, round_.id)
     labels = {(r.kind, r.key): r.label for r in spec.requirements}
+    # Stored checks come back in whatever order the database finds them; show them in the
+    # criteria file's order, as screening itself reports them.
+    order = {item: position for position, item in enumerate(labels)}
     report = []
     for submission in submissions:
         if stored[submission.id]:
+            results = stored[submission.id]
             checks = tuple(
-                CheckResult(kind, key, labels.get((kind, key), key), *result)
-                for (kind, key), result in stored[submission.id].items()
+                CheckResult(kind, key, labels.get((kind, key), key), *results[(kind, key)])
+                for kind, key in sorted(results, key=lambda item: order.get(item, len(order)))
             )
         else:
             checks = screen(spec, fields[submission.id], documents[submission.id])
