@@ -1,14 +1,16 @@
-"""The main window: composes the rounds navigator, the submissions table and the detail pane.
+"""The main window: the rounds navigator beside the pages the acting role may use.
 
-It wires views to services and owns the menus; the views themselves hold no behaviour
-beyond their own display. Window geometry, splitter and table layout, and the last round
-are kept in QSettings.
+It composes; it does not own behaviour. Pages (ui/views.py) show the current round and
+do their own work through services; the window keeps the menus, the status bar, and the
+layout in QSettings (geometry, splitters, table columns, the last round and page).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,31 +22,42 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from panel_desk import __version__
-from panel_desk.errors import BadInput
-from panel_desk.services import rounds, submission_views
+from panel_desk.services import rounds
 from panel_desk.services.vocabulary import Role
-from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.rounds import setup
 from panel_desk.ui.rounds.navigator import RoundsNavigator
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
+from panel_desk.ui.submissions.page import SubmissionsPage
 from panel_desk.ui.submissions.view import SubmissionsView
+from panel_desk.ui.views import PageFactory, RoundPage
 from panel_desk.ui.workspace import Workspace
 
 SETTINGS_GEOMETRY = "main_window/geometry"
 SETTINGS_STATE = "main_window/state"
 SETTINGS_SPLITTER = "main_window/splitter"
+SETTINGS_PAGE_SPLITTER = "main_window/submissions_splitter"
 SETTINGS_TABLE = "main_window/submissions_header"
 SETTINGS_ROUND = "main_window/round"
+SETTINGS_PAGE = "main_window/page"
+
+PAGES: list[PageFactory] = [SubmissionsPage]
+"""Every page, in tab order; a capability adds its page here."""
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, workspace: Workspace, settings: QSettings | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        settings: QSettings | None = None,
+        pages: Sequence[PageFactory] | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
         self.settings = settings or QSettings()
@@ -53,16 +66,25 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
 
         self.navigator = RoundsNavigator()
-        self.submissions = SubmissionsView()
-        self.detail = SubmissionDetailPane()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("pages")
+        self.tabs.setDocumentMode(True)
+        self.pages: list[QWidget] = []
+        for factory in pages if pages is not None else PAGES:
+            if workspace.role in factory.roles:
+                page = factory(workspace)
+                assert isinstance(page, RoundPage), f"{factory} is not a RoundPage"
+                self.pages.append(page)
+                self.tabs.addTab(page, factory.title)
+                status = getattr(page, "status", None)
+                if status is not None:
+                    status.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.navigator)
-        self.splitter.addWidget(self.submissions)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([250, 800, 390])
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([250, 1190])
         self.setCentralWidget(self.splitter)
 
         self.acting = QLabel()
@@ -73,19 +95,37 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._show_acting()
 
+        self._stale: set[QWidget] = set()  # pages not yet showing the current round
         self.navigator.round_chosen.connect(self._round_chosen)
-        self.submissions.submission_chosen.connect(self._submission_chosen)
-        self.detail.document_requested.connect(self._open_document)
+        self.tabs.currentChanged.connect(self._page_changed)
         self._restore()
         self.reload()
+
+    # --- the Submissions page, which every role has ---------------------------------------
+
+    @property
+    def submissions_page(self) -> SubmissionsPage:
+        return next(p for p in self.pages if isinstance(p, SubmissionsPage))
+
+    @property
+    def submissions(self) -> SubmissionsView:
+        return self.submissions_page.submissions
+
+    @property
+    def detail(self) -> SubmissionDetailPane:
+        return self.submissions_page.detail
+
+    def page(self, title: str) -> QWidget:
+        return next(p for p in self.pages if type(p).title == title)
 
     # --- actions and menus ---------------------------------------------------------------
 
     def _action(
-        self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = ""
+        self, text: str, slot: Callable[[], object], shortcut: str | None = None, tip: str = ""
     ) -> QAction:
         action = QAction(text, self)
         if shortcut:
+            # Explicit sequences: some platforms (offscreen, minimal) define no standard keys.
             action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip)
         action.triggered.connect(slot)
@@ -119,20 +159,22 @@ class MainWindow(QMainWindow):
         ):
             action.setEnabled(secretariat)
         quit_action = self._action("&Quit", self.close, "Ctrl+Q")
-        self.filter_action = self._action(
-            "&Filter submissions", self._focus_filter, "Ctrl+F"
-        )
-        self.table_action = self._action("Go to the &table", self._focus_table, "Ctrl+2")
-        self.rounds_action = self._action("Go to the &rounds", self.navigator.setFocus, "Ctrl+1")
-        self.detail_action = self._action("Go to the &detail", self.detail.setFocus, "Ctrl+3")
+        self.filter_action = self._action("&Filter submissions", self._focus_filter, "Ctrl+F")
+        rounds_action = self._action("Go to the &rounds", self.navigator.setFocus, "Ctrl+1")
+        page_actions = [
+            self._action(
+                f"Show {type(page).title}",
+                lambda index=index: self._show_page(index),
+                f"Alt+{index + 1}",
+            )
+            for index, page in enumerate(self.pages)
+        ]
         next_round = self._action("&Next round", lambda: self.navigator.step(1), "Ctrl+PgDown")
         previous_round = self._action(
             "&Previous round", lambda: self.navigator.step(-1), "Ctrl+PgUp"
         )
         refresh = self._action("&Refresh", self.reload, "F5")
-        shortcuts = self._action(
-            "&Keyboard shortcuts", self._show_shortcuts, "F1"
-        )
+        shortcuts = self._action("&Keyboard shortcuts", self._show_shortcuts, "F1")
         about = self._action("&About panel_desk", self._about)
 
         menus = self.menuBar()
@@ -143,9 +185,7 @@ class MainWindow(QMainWindow):
         round_menu = menus.addMenu("&Round")
         round_menu.addActions([self.screening_action, next_round, previous_round])
         view_menu = menus.addMenu("&View")
-        view_menu.addActions(
-            [self.filter_action, self.rounds_action, self.table_action, self.detail_action, refresh]
-        )
+        view_menu.addActions([self.filter_action, rounds_action, *page_actions, refresh])
         help_menu = menus.addMenu("&Help")
         help_menu.addActions([shortcuts, about])
 
@@ -172,71 +212,56 @@ class MainWindow(QMainWindow):
         self.acting.setText(f"Acting as <b>{person.name}</b> · {role.label}  ")
         self.acting.setToolTip(f"{person.email}\nRestart panel_desk to act as someone else.")
 
+    def _show_page(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+        self.tabs.currentWidget().setFocus()
+
     # --- loading -------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Read rounds (and the current round's submissions) again from the database."""
+        """Read rounds, and the current page's view of the current round, again."""
         summaries = self.workspace.read(rounds.list_rounds)
         current = self.navigator.current_ref() or str(self.settings.value(SETTINGS_ROUND, ""))
-        if not summaries:
-            self.submissions.show_rows(
-                [],
-                "No rounds yet.\n\nOpen one with `panel-desk round create`, or try the "
-                "demo with `panel-desk demo`.",
-            )
-            self.detail.show_nothing("Nothing to show until a round has submissions.")
         self.navigator.show_rounds(summaries, current)
-        if current and current == self.navigator.current_ref():
-            self._round_chosen(current)  # same round: the navigator did not signal
+        if not summaries:
+            for page in self.pages:
+                page.show_round(None)
+        elif current and current == self.navigator.current_ref():
+            self._round_chosen(current)  # the same round: the navigator did not signal
         self._update_status()
+
+    def _current_summary(self) -> rounds.RoundSummary | None:
+        return self.navigator.rounds.find(self.navigator.current_ref())
 
     def _round_chosen(self, ref: str) -> None:
         summary = self.navigator.rounds.find(ref)
         if summary is None:
             return
-        rows = self.workspace.read(
-            submission_views.list_submissions, summary.id, self.workspace.viewer
-        )
-        if self.workspace.role == Role.REVIEWER:
-            empty = f"No submissions in {ref} are assigned to you."
-        else:
-            empty = (
-                f"No submissions in {ref} yet.\n\nImport submissions.csv with "
-                "File ▸ Import submissions… (Ctrl+I)."
-            )
-        self.submissions.show_rows(rows, empty)
+        page = self.tabs.currentWidget()
+        if page is not None:
+            page.show_round(summary)
+        self._stale = {p for p in self.pages if p is not page}
         self.settings.setValue(SETTINGS_ROUND, ref)
         self._update_status()
 
-    def _submission_chosen(self, submission_id: int) -> None:
-        if submission_id < 0:
-            self.detail.show_nothing(
-                "Choose a submission to see its fields, documents and screening."
-            )
-            return
-        try:
-            detail = self.workspace.read(
-                submission_views.submission_detail, submission_id, self.workspace.viewer
-            )
-        except BadInput as error:
-            self.detail.show_nothing(str(error))
-            return
-        self.detail.show_detail(detail)
+    def _page_changed(self, _index: int) -> None:
+        page = self.tabs.currentWidget()
+        if page in self._stale:
+            self._stale.discard(page)
+            page.show_round(self._current_summary())
+        self.settings.setValue(SETTINGS_PAGE, type(page).title if page else "")
 
     def _update_status(self) -> None:
-        ref = self.navigator.current_ref()
-        model = self.submissions.model
-        text = f"{ref}: {model.total} submissions" if ref else "No round chosen"
+        summary = self._current_summary()
+        text = f"{summary.ref}: {summary.submissions} submissions" if summary else "No round"
         self.statusBar().showMessage(text)
 
     # --- commands ------------------------------------------------------------------------
 
     def _focus_filter(self) -> None:
+        self.tabs.setCurrentWidget(self.submissions_page)
         self.submissions.filter.setFocus()
         self.submissions.filter.selectAll()
-
-    def _focus_table(self) -> None:
-        self.submissions.table.setFocus()
 
     def _after_change(self, message: str | None) -> None:
         if message:
@@ -256,17 +281,6 @@ class MainWindow(QMainWindow):
         if ref:
             self._after_change(setup.run_screening(self, self.workspace, ref))
 
-    def _open_document(self, document_id: int) -> None:
-        try:
-            path = self.workspace.read(
-                submission_views.copy_document_for_viewing, document_id, self.workspace.viewer
-            )
-        except BadInput as error:
-            show_bad_input(self, "Open document", error)
-            return
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
-            self.statusBar().showMessage(f"No application opens {path.name}; saved at {path}")
-
     def _show_shortcuts(self) -> None:
         dialog = QDialog(self)
         dialog.setObjectName("shortcutsDialog")
@@ -278,25 +292,21 @@ class MainWindow(QMainWindow):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, action in enumerate(actions):
             table.setItem(row, 0, QTableWidgetItem(action.text().replace("&", "")))
-            table.setItem(
-                row,
-                1,
-                QTableWidgetItem(
-                    action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-                ),
-            )
+            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            table.setItem(row, 1, QTableWidgetItem(shortcut))
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(dialog.reject)
         layout = QVBoxLayout(dialog)
-        layout.addWidget(
-            QLabel(
-                "In the table: arrow keys move, typing jumps to a ref, Tab reaches the detail pane."
-            )
+        hint = QLabel(
+            "In a table: arrow keys move, typing jumps to a ref, Tab reaches the detail pane, "
+            "Ctrl+Tab moves between pages."
         )
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
         layout.addWidget(table)
         layout.addWidget(buttons)
-        dialog.resize(460, 420)
+        dialog.resize(480, 440)
         dialog.exec()
 
     def _about(self) -> None:
@@ -310,24 +320,32 @@ class MainWindow(QMainWindow):
 
     # --- window state --------------------------------------------------------------------
 
-    def _restore(self) -> None:
-        for key, restore in (
+    def _restored(self) -> list[tuple[str, Callable[[QByteArray], object]]]:
+        return [
             (SETTINGS_GEOMETRY, self.restoreGeometry),
             (SETTINGS_STATE, self.restoreState),
             (SETTINGS_SPLITTER, self.splitter.restoreState),
+            (SETTINGS_PAGE_SPLITTER, self.submissions_page.splitter.restoreState),
             (SETTINGS_TABLE, self.submissions.table.horizontalHeader().restoreState),
-        ):
+        ]
+
+    def _restore(self) -> None:
+        for key, restore in self._restored():
             value = self.settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+        title = str(self.settings.value(SETTINGS_PAGE, ""))
+        for index, page in enumerate(self.pages):
+            if type(page).title == title:
+                self.tabs.setCurrentIndex(index)
 
     def save_state(self) -> None:
         self.settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self.settings.setValue(SETTINGS_STATE, self.saveState())
         self.settings.setValue(SETTINGS_SPLITTER, self.splitter.saveState())
-        self.settings.setValue(
-            SETTINGS_TABLE, self.submissions.table.horizontalHeader().saveState()
-        )
+        self.settings.setValue(SETTINGS_PAGE_SPLITTER, self.submissions_page.splitter.saveState())
+        header = self.submissions.table.horizontalHeader()
+        self.settings.setValue(SETTINGS_TABLE, header.saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
