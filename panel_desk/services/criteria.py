@@ -163,6 +163,11 @@ class _Lines:
         for number in range(span[0], span[1]):
             if pattern.match(self.lines[number]):
                 return number + 1
+        if not table:
+            # A top-level item is `key = …` or a table of its own; when it is neither, it is
+            # missing and no line holds it: pointing at line 1 would only mislead.
+            header = self.tables.get((key, None)) or self.tables.get((key, 0))
+            return header[0] + 1 if header else None
         return span[0] + 1
 
 
@@ -574,6 +579,9 @@ def load_criteria_file(path: Path) -> CriteriaSpec:
         message = str(exc)
         match = re.search(r"\(at line (\d+), column (\d+)\)", message)
         where = f"line {match.group(1)}, column {match.group(2)}" if match else ""
+        if not match and "end of document" in message:
+            # A truncated file, or a string or array left open: the end is where it broke.
+            where = f"line {len(text.splitlines()) or 1}, at the end of the file"
         problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
         raise BadInput(str(path), f"is not valid TOML: {problem}", where) from None
     return parse_criteria(data, str(path), hashlib.sha256(raw).hexdigest(), text)

@@ -73,9 +73,9 @@ def read_csv(path: Path, required: Sequence[str]) -> tuple[list[str], Iterator[R
         raise BadInput(source, f"cannot be read: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise BadInput(source, "is not UTF-8 text (save it as CSV UTF-8)", f"row {line}") from None
+    except UnicodeDecodeError:
+        where = _first_undecodable_cell(raw)
+        raise BadInput(source, "is not UTF-8 text (save it as CSV UTF-8)", where) from None
     if "\x00" in text:
         raise BadInput(source, "is not a text file (it holds NUL bytes)")
     reader = csv.reader(text.splitlines(keepends=True), strict=True)
@@ -107,13 +107,34 @@ def read_csv(path: Path, required: Sequence[str]) -> tuple[list[str], Iterator[R
                     raise BadInput(
                         source,
                         f"has {len(cells)} cells but the header has {len(header)} columns",
-                        f"row {number}",
+                        f"row {number}, column {len(header) + 1}",
                     )
                 padded = cells + [""] * (len(header) - len(cells))
                 yield Row(
                     source, number, {h: c.strip() for h, c in zip(header, padded, strict=True)}
                 )
         except csv.Error as exc:
-            raise BadInput(source, f"is not valid CSV: {exc}", f"row {number}") from None
+            # The reader failed on the row after the last one it gave us.
+            raise BadInput(source, f"is not valid CSV: {exc}", f"row {number + 1}") from None
 
     return header, rows()
+
+
+def _first_undecodable_cell(raw: bytes) -> str:
+    """The row and column of the first byte that is not UTF-8, as a spreadsheet shows them.
+
+    Decoding with `surrogateescape` turns each such byte into a lone surrogate, which valid
+    UTF-8 can never produce, so the first cell holding one is the cell to fix.
+    """
+    text = raw.decode("utf-8-sig", errors="surrogateescape")
+    header: list[str] = []
+    try:
+        for number, cells in enumerate(csv.reader(text.splitlines(keepends=True)), start=1):
+            header = header or [cell.strip() for cell in cells]
+            for index, cell in enumerate(cells):
+                if any("\udc80" <= ch <= "\udcff" for ch in cell):
+                    name = header[index] if number > 1 and index < len(header) else index + 1
+                    return f"row {number}, column {name}"
+    except csv.Error:
+        pass
+    return ""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 
-from alembic.util import CommandError
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, NoSuchModuleError, OperationalError
 
 from panel_desk.errors import BadInput
 from panel_desk.paths import default_database_path
 from panel_desk.store.database import Database
 from panel_desk.store.engine import database_url, on_network_share, sqlite_path
+from panel_desk.store.migrate import NewerSchema
 
 __all__ = ["Database", "open_database"]
 
@@ -27,14 +28,33 @@ def open_database(db: str | os.PathLike[str] | None = None, *, warn=print) -> Da
             "keep the database on a local disk and exchange packet and return files instead",
             file=sys.stderr,
         )
+    _check_driver(url)
     try:
         return Database(url)
-    except CommandError as exc:
-        if "Can't locate revision" in str(exc):
-            raise BadInput(
-                shown, "was written by a newer panel_desk; update panel_desk to open it"
-            ) from None
-        raise
+    except NewerSchema:
+        raise BadInput(
+            shown, "was written by a newer panel_desk; update panel_desk to open it"
+        ) from None
     except (DatabaseError, OperationalError) as exc:
         reason = str(exc.orig) if exc.orig is not None else str(exc)
         raise BadInput(shown, f"cannot be opened as a panel_desk database ({reason})") from None
+
+
+def _check_driver(url: str) -> None:
+    """BadInput when SQLAlchemy cannot talk to this kind of database here.
+
+    A mistyped scheme or a hub URL on a machine without the driver (psycopg for PostgreSQL)
+    would otherwise surface as an import error with a traceback.
+    """
+    parsed = make_url(url)
+    try:
+        parsed.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        raise BadInput(
+            "--db", f"{parsed.drivername!r} is not a kind of database panel_desk can open"
+        ) from None
+    except ImportError as exc:
+        raise BadInput(
+            "--db",
+            f"the driver for {parsed.drivername} databases is not installed ({exc.name or exc})",
+        ) from None

@@ -45,6 +45,10 @@ SHARED_MAIL_DOMAINS = (
     "btinternet.com",
 )
 """Mail domains many unrelated people share: a match on these is never a conflict."""
+MAX_PLACES = 10_000
+"""More places than any call offers: a larger number is a typing slip (and overflows SQLite)."""
+MAX_BUDGET = Decimal(10) ** 12
+"""Round.budget is Numeric(14, 2): twelve digits before the point."""
 
 
 def parse_stage(text: str, source: str = "--stage") -> Stage:
@@ -76,8 +80,10 @@ def create_round(
         raise BadInput("--title", "is empty")
     if session.scalar(select(Round.id).where(Round.ref == ref)) is not None:
         raise BadInput("--ref", f"a round {ref} already exists")
-    if places is not None and places < 1:
-        raise BadInput("--places", f"must be at least 1, got {places}")
+    if places is not None and not 1 <= places <= MAX_PLACES:
+        raise BadInput("--places", f"must be from 1 to {MAX_PLACES}, got {places}")
+    if budget is not None and not (budget.is_finite() and 0 <= budget < MAX_BUDGET):
+        raise BadInput("--budget", f"must be an amount from 0 up to {MAX_BUDGET:,}, got {budget}")
     spec = load_criteria_file(criteria_path) if criteria_path else shipped_criteria(stage)
     if spec.stage != stage:
         raise BadInput(str(criteria_path), f"is a criteria set for stage {spec.stage}, not {stage}")

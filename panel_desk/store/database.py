@@ -62,6 +62,9 @@ class Database:
         """A session for queries only; it sees one consistent snapshot and never commits."""
         with self._reader() as session, session.begin():
             yield session
+            # Detach what was read before ending the transaction: a rollback expires every
+            # object still in the session, and the caller could then read none of them.
+            session.expunge_all()
             session.rollback()
 
     def run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kw: P.kwargs) -> T:

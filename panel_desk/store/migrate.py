@@ -54,6 +54,14 @@ def backup_copy(path: Path, revision: str) -> Path:
     return target
 
 
+class NewerSchema(Exception):
+    """The database is at a revision this panel_desk does not know: a newer one wrote it."""
+
+    def __init__(self, revision: str) -> None:
+        super().__init__(f"schema revision {revision} is unknown to this panel_desk")
+        self.revision = revision
+
+
 def upgrade_to_head(engine: Engine) -> Path | None:
     """Migrate to head; return the backup made first, if an existing schema was upgraded."""
     current = current_revision(engine)
@@ -61,6 +69,11 @@ def upgrade_to_head(engine: Engine) -> Path | None:
     if current == head or head is None:
         return None
     url = engine.url.render_as_string(hide_password=False)
+    # Refuse a newer schema before copying anything: a database we will not open must not
+    # gain a backup file beside it each time someone tries.
+    script = ScriptDirectory.from_config(alembic_config(url))
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise NewerSchema(current)
     path = sqlite_path(url)
     backup = backup_copy(path, current) if (path is not None and current is not None) else None
     config = alembic_config(url)
