@@ -13,7 +13,14 @@ from pathlib import Path
 
 from panel_desk.errors import BadInput
 
-VIEWS = ("submissions", "screening")
+SPECIAL_VIEWS = ("screening",)
+"""Views that are a page in a particular state; every page is a view by its title too."""
+
+
+def view_names() -> list[str]:
+    from panel_desk.ui.main_window import PAGES
+
+    return [page.title.lower() for page in PAGES] + list(SPECIAL_VIEWS)
 
 
 def _application():
@@ -31,7 +38,7 @@ def _application():
     return app
 
 
-def choose_workspace(db, as_email: str | None, interactive: bool):
+def choose_workspace(db, as_email: str | None, interactive: bool, view: str = "submissions"):
     """Who acts: --as, else the last person chosen here, else ask (or, for a screenshot,
     the first member of the secretariat)."""
     from PySide6.QtCore import QSettings
@@ -53,7 +60,10 @@ def choose_workspace(db, as_email: str | None, interactive: bool):
         person = next((p for p in people if p.email == as_email.strip().lower()), None)
         if person is None:
             raise BadInput("--as", f"{as_email} is not on the roster")
-        return Workspace(db, person, Role(person.roles[0]))
+        # Act in a role that may open the view asked for (a moderator's moderation page).
+        allowed = _roles_for_view(view)
+        role = next((r for r in person.roles if r in allowed), person.roles[0])
+        return Workspace(db, person, Role(role))
     settings = QSettings()
     if not interactive:
         person = next((p for p in people if Role.SECRETARIAT in p.roles), people[0])
@@ -73,6 +83,15 @@ def choose_workspace(db, as_email: str | None, interactive: bool):
     return Workspace(db, person, role)
 
 
+def _roles_for_view(view: str) -> frozenset[str]:
+    from panel_desk.ui.main_window import PAGES
+
+    for page in PAGES:
+        if page.title.lower() == view:
+            return frozenset(page.roles)
+    return frozenset(("reviewer", "moderator", "eag", "secretariat"))
+
+
 def render_screenshot(window, path: Path, view: str) -> None:
     from PySide6.QtWidgets import QApplication
 
@@ -81,6 +100,10 @@ def render_screenshot(window, path: Path, view: str) -> None:
     QApplication.processEvents()
     if view == "screening":
         window.submissions.choose_first_with_gaps()
+    else:
+        for index, page in enumerate(window.pages):
+            if type(page).title.lower() == view:
+                window.tabs.setCurrentIndex(index)
     QApplication.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path), "PNG"):
@@ -90,10 +113,10 @@ def render_screenshot(window, path: Path, view: str) -> None:
 def run_gui(db: str | None, as_email: str | None, screenshot: Path | None, view: str | None) -> int:
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    view = view or "submissions"
-    if view not in VIEWS:
-        raise BadInput("--view", f"unknown view {view!r} (one of {', '.join(VIEWS)})")
     app = _application()
+    view = (view or "submissions").lower()
+    if view not in view_names():
+        raise BadInput("--view", f"unknown view {view!r} (one of {', '.join(view_names())})")
     from PySide6.QtWidgets import QMessageBox
 
     from panel_desk.services.database import open_database
@@ -101,7 +124,7 @@ def run_gui(db: str | None, as_email: str | None, screenshot: Path | None, view:
 
     try:
         database = open_database(db)
-        workspace = choose_workspace(database, as_email, interactive=screenshot is None)
+        workspace = choose_workspace(database, as_email, interactive=screenshot is None, view=view)
     except BadInput as error:
         if screenshot is None:
             QMessageBox.critical(None, "panel_desk cannot start", str(error))
