@@ -82,6 +82,15 @@ class Round(Base):
     lookback_years: Mapped[int] = mapped_column(default=3)
     signoff_quorum: Mapped[int] = mapped_column(default=2)
     shared_mail_domains: Mapped[list[str] | None] = mapped_column(default=None)
+    # Moderation: this round's divergence thresholds, where they differ from the criteria
+    # set's (a round-wide default, and per criterion key), and the cut-line as the chair
+    # moved it (places above the line), with why, by whom (e-mail) and when.
+    divergence_threshold: Mapped[float | None]
+    criterion_thresholds: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    cutline_places: Mapped[int | None]
+    cutline_rationale: Mapped[str] = mapped_column(default="")
+    cutline_moved_by: Mapped[str] = mapped_column(String(320), default="")
+    cutline_moved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     criteria_set: Mapped[CriteriaSet] = relationship()
