@@ -35,7 +35,21 @@ def _application():
     from panel_desk import __version__
 
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("org.paneldesk.PanelDesk")
+    app.setWindowIcon(application_icon())
     return app
+
+
+def application_icon():
+    """The icon at every size shipped, so each screen density picks a sharp one."""
+    from PySide6.QtGui import QIcon
+
+    from panel_desk.paths import resources_dir
+
+    icon = QIcon()
+    for png in sorted((resources_dir() / "icons").glob("panel-desk-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def choose_workspace(db, as_email: str | None, interactive: bool, view: str = "submissions"):
