@@ -1,6 +1,6 @@
 """The whole domain model. Importing this package registers every table on `Base.metadata`."""
 
-from panel_desk.store.models.audit import AuditEvent
+from panel_desk.store.models.audit import AuditConcern, AuditEvent, AuditHead
 from panel_desk.store.models.conflicts import ConflictFlag
 from panel_desk.store.models.decisions import Appeal, ModerationItem, Recommendation, SignOff
 from panel_desk.store.models.people import (
@@ -41,7 +41,9 @@ __all__ = [
     "AppealStatus",
     "Assignment",
     "AssignmentState",
+    "AuditConcern",
     "AuditEvent",
+    "AuditHead",
     "ConflictFlag",
     "ConflictSeverity",
     "ConflictStatus",
