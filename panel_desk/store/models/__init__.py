@@ -3,6 +3,7 @@
 from panel_desk.store.models.audit import AuditConcern, AuditEvent, AuditHead
 from panel_desk.store.models.conflicts import ConflictFlag
 from panel_desk.store.models.decisions import Appeal, ModerationItem, Recommendation, SignOff
+from panel_desk.store.models.keys import CertificateAuthority, EnrolmentCode, PersonCertificate
 from panel_desk.store.models.people import (
     Affiliation,
     DeclaredInterest,
@@ -44,6 +45,7 @@ __all__ = [
     "AuditConcern",
     "AuditEvent",
     "AuditHead",
+    "CertificateAuthority",
     "ConflictFlag",
     "ConflictSeverity",
     "ConflictStatus",
@@ -51,6 +53,7 @@ __all__ = [
     "Criterion",
     "DeclaredInterest",
     "Document",
+    "EnrolmentCode",
     "ExpertiseTag",
     "ItemKind",
     "ModerationItem",
@@ -58,6 +61,7 @@ __all__ = [
     "Organisation",
     "OrganisationAlias",
     "Person",
+    "PersonCertificate",
     "PersonRole",
     "Recommendation",
     "Review",
