@@ -636,6 +636,14 @@ def build_demo(
                     session.execute(
                         update(Round).where(Round.id == round_.id).values(state=state.value)
                     )
+                    audit.record(
+                        session,
+                        DEMO_ACTOR,
+                        "round.state_changed",
+                        "round",
+                        plan.ref,
+                        {"from": RoundState.SCREENING.value, "to": state.value},
+                    )
                 step += 1
                 totals["submissions"] += plan.size
         progress(steps, steps, "Demo ready")
