@@ -1,0 +1,437 @@
+"""The offline review form: plain UTF-8 text a reviewer edits in any editor, like HotCRP's.
+
+`export_form` writes my assignments of a round with the current draft values filled in;
+guidance is on lines starting with `==-==`, which reading ignores. `import_form` reads an
+edited form back into DRAFT reviews (never submits), all or nothing: every problem is
+BadInput naming the file and the line. Reading the same form twice changes nothing.
+
+    ==+== panel_desk offline review form
+    ==+== Format: 1
+    ==+== Round: EN-2026-02
+    ==+== Reviewer: someone@example.org
+    ==+== Submission: EN-01
+    ==+== Score: assessment          the line after holds the value
+    ==+== Comment: assessment        the lines after hold the text
+    ==+== Recommendation / Conditions / Overall comment
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from panel_desk.errors import BadInput
+from panel_desk.services import audit
+from panel_desk.services.review_rules import ReviewContent, submission_problems
+from panel_desk.services.review_views import review_form
+from panel_desk.services.reviewing import (
+    Progress,
+    due_text,
+    find_assignment,
+    my_reviews,
+    resolve_round,
+    save_draft,
+)
+from panel_desk.services.roster import person_by_email
+from panel_desk.services.rounds import round_by_ref
+
+FORMAT = 1
+FIELD = "==+=="
+GUIDE = "==-=="
+MAGIC = "panel_desk offline review form"
+WIDTH = 78
+_META = ("Format", "Round", "Reviewer")
+_PER_SUBMISSION = ("Score", "Comment", "Recommendation", "Conditions", "Overall comment")
+_VALUES = ("Score", "Recommendation")
+_SUBMISSION = re.compile(r"^(\S+)(?:\s+\(version (\d+)\))?$")
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _guide(text: str, indent: str = "") -> list[str]:
+    return [
+        f"{GUIDE} {line}".rstrip()
+        for line in textwrap.wrap(text, WIDTH - len(GUIDE) - 1, subsequent_indent=indent) or [""]
+    ]
+
+
+def export_form(session: Session, email: str, round_ref: str | None = None) -> str:
+    """The form for my assignments in a round (my only round when `round_ref` is None)."""
+    person = person_by_email(session, email)
+    round_ = resolve_round(session, email, round_ref)
+    mine = my_reviews(session, person.email, round_.id)
+    lines = [
+        f"{FIELD} {MAGIC}",
+        f"{FIELD} Format: {FORMAT}",
+        f"{FIELD} Round: {round_.ref}",
+        f"{FIELD} Reviewer: {person.email}",
+        *_guide(f"{round_.title} — reviews by {person.name}"),
+        *_guide(mine.progress_line()),
+        GUIDE,
+        *_guide("How to use this form:"),
+        *_guide(
+            "Lines starting with ==-== are guidance and are ignored when the form is read "
+            "back. Lines starting with ==+== say what follows them: keep them as they are."
+        ),
+        *_guide(
+            "Write a score or a recommendation on the line after its ==+== line, and "
+            "comments as free text (as many lines as you like). Leave a value empty when "
+            "you have not decided yet. Delete a whole submission to leave it untouched."
+        ),
+        *_guide(f"Read it back with: panel-desk review form import FILE --as {person.email}"),
+        *_guide(
+            "Reading the form saves drafts only. Submit each review in the app, or with: "
+            f"panel-desk review submit --submission REF --certify-no-conflict --as {person.email}"
+        ),
+    ]
+    locked = [i for i in mine.items if i.progress in (Progress.SUBMITTED, Progress.CONFLICT)]
+    if locked:
+        lines += [
+            GUIDE,
+            *_guide(
+                "Not in this form: "
+                + "; ".join(f"{i.submission_ref} ({i.progress.label})" for i in locked)
+                + ". A submitted review changes only through a correction with a reason "
+                "(in the app, or panel-desk review correct)."
+            ),
+        ]
+    for item in mine.items:
+        if item in locked:
+            continue
+        form = review_form(session, item.assignment_id, person.email)
+        lines += ["", f"{FIELD} {'=' * (WIDTH - len(FIELD) - 1)}"]
+        version = f" (version {item.version})" if item.version else ""
+        lines += [f"{FIELD} Submission: {item.submission_ref}{version}", *_guide(item.title)]
+        lines += _guide(f"Lead organisation: {item.lead} · {item.progress.label}")
+        for criterion in form.criteria:
+            entry = form.content.score(criterion.key)
+            lines += ["", f"{FIELD} Score: {criterion.key}", *_guide(criterion.label)]
+            if criterion.group:
+                lines += _guide(f"({criterion.group})")
+            if criterion.guidance:
+                lines += _guide("Guidance: " + criterion.guidance, "  ")
+            if criterion.numeric:
+                scale = " | ".join(
+                    f"{v} {label}".strip()
+                    for v, label in zip(criterion.values, criterion.labels, strict=True)
+                )
+                lines += _guide(f"Scale: {scale} — write the number")
+            else:
+                lines += _guide("Scale: " + " | ".join(criterion.values))
+                failing = [v for v in criterion.values if criterion.needs_comment(v)]
+                if failing:
+                    lines += _guide(f"A comment is needed for: {', '.join(failing)}")
+            lines += [entry.value, "", f"{FIELD} Comment: {criterion.key}"]
+            lines += entry.comment.splitlines()
+        recommendation = form.recommendation
+        lines += ["", f"{FIELD} Recommendation"]
+        lines += _guide(f"{recommendation.label}: " + " | ".join(recommendation.options))
+        lines += [form.content.recommendation, "", f"{FIELD} Conditions"]
+        if recommendation.with_conditions:
+            lines += _guide("Needed for: " + ", ".join(recommendation.with_conditions))
+        lines += form.content.conditions.splitlines()
+        lines += ["", f"{FIELD} Overall comment", *form.content.comment.splitlines()]
+    lines += ["", f"{FIELD} End of form"]
+    if mine.deadline:
+        lines += _guide(f"Reviews are due {due_text(mine.deadline)}.")
+    return "\n".join(lines) + "\n"
+
+
+def write_form(session: Session, email: str, round_ref: str | None, path: Path) -> int:
+    """Write my form to `path`; returns how many submissions it holds."""
+    text = export_form(session, email, round_ref)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(str(path), f"cannot be written: {exc.strerror}") from None
+    return sum(1 for line in text.splitlines() if line.startswith(f"{FIELD} Submission:"))
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Field:
+    name: str  # "Score", "Comment", …
+    key: str  # criterion key ("" for the recommendation's fields)
+    line: int
+    body: list[tuple[int, str]] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [text.rstrip() for _, text in self.body]
+        return "\n".join(lines).strip("\n")
+
+
+@dataclass
+class _Section:
+    ref: str
+    line: int
+    version: int | None
+    fields: list[_Field] = field(default_factory=list)
+
+
+@dataclass
+class ParsedForm:
+    meta: dict[str, tuple[int, str]]
+    sections: list[_Section]
+
+
+def _decode(raw: bytes, source: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise BadInput(source, "is not UTF-8 text: save it as UTF-8", f"line {line}") from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_form(text: str, source: str) -> ParsedForm:
+    """The form's fields with their line numbers; BadInput for anything not in its place."""
+    lines = text.splitlines()
+    first = next((n for n, line in enumerate(lines, 1) if line.strip()), None)
+    if first is None or lines[first - 1].strip() != f"{FIELD} {MAGIC}":
+        raise BadInput(
+            source,
+            f"is not a panel_desk offline review form (the first line should be '{FIELD} {MAGIC}')",
+            f"line {first or 1}",
+        )
+    meta: dict[str, tuple[int, str]] = {}
+    sections: list[_Section] = []
+    seen_refs: dict[str, int] = {}
+    current: _Field | None = None
+    for number, line in enumerate(lines[first:], first + 1):
+        if line.startswith(GUIDE):
+            continue
+        if not line.startswith(FIELD):
+            if current is not None:
+                current.body.append((number, line))
+            elif line.strip():
+                raise BadInput(
+                    source,
+                    "text outside any field: put it after a ==+== line, or start the line "
+                    "with ==-== to keep it as a note",
+                    f"line {number}",
+                )
+            continue
+        current = None
+        header = line[len(FIELD) :].strip()
+        if not header.strip("=") or header == "End of form":
+            continue
+        name, _, argument = (part.strip() for part in header.partition(":"))
+        where = f"line {number}"
+        if name in _META:
+            if name in meta:
+                raise BadInput(source, f"'{name}' is given twice", where)
+            if sections:
+                raise BadInput(source, f"'{name}' must come before the first submission", where)
+            meta[name] = (number, argument)
+        elif name == "Submission":
+            match = _SUBMISSION.match(argument)
+            if match is None:
+                raise BadInput(source, "say which submission: 'Submission: REF'", where)
+            ref, version = match.group(1), match.group(2)
+            if ref in seen_refs:
+                raise BadInput(
+                    source,
+                    f"submission {ref} appears twice (first at line {seen_refs[ref]})",
+                    where,
+                )
+            seen_refs[ref] = number
+            sections.append(_Section(ref, number, int(version) if version else None))
+        elif name in _PER_SUBMISSION:
+            if not sections:
+                raise BadInput(source, f"'{name}' must come after a 'Submission:' line", where)
+            key = argument if name in ("Score", "Comment") else ""
+            if name in ("Score", "Comment") and not key:
+                raise BadInput(source, f"say which criterion: '{name}: KEY'", where)
+            section = sections[-1]
+            twice = next((f for f in section.fields if (f.name, f.key) == (name, key)), None)
+            if twice is not None:
+                label = f"{name}: {key}" if key else name
+                raise BadInput(
+                    source,
+                    f"'{label}' appears twice in submission {section.ref} "
+                    f"(first at line {twice.line})",
+                    where,
+                )
+            current = _Field(name, key, number)
+            section.fields.append(current)
+        else:
+            known = ", ".join((*_META, "Submission", *_PER_SUBMISSION))
+            raise BadInput(source, f"unknown field '{name}' (the fields are {known})", where)
+    return ParsedForm(meta, sections)
+
+
+def _check_meta(session: Session, parsed: ParsedForm, email: str, source: str) -> str:
+    """The round's ref, once the form's format, round and reviewer are checked."""
+    fmt = parsed.meta.get("Format")
+    if fmt is None:
+        raise BadInput(source, f"says no format: add '{FIELD} Format: {FORMAT}'", "line 1")
+    line, text = fmt
+    if not text.isdigit():
+        raise BadInput(source, f"'{text}' is not a form format number", f"line {line}")
+    if int(text) != FORMAT:
+        problem = (
+            f"format {text} is newer than this panel_desk understands ({FORMAT}); update panel_desk"
+            if int(text) > FORMAT
+            else f"format {text} is not a known form format"
+        )
+        raise BadInput(source, problem, f"line {line}")
+    for name in ("Round", "Reviewer"):
+        if name not in parsed.meta or not parsed.meta[name][1]:
+            raise BadInput(source, f"says no {name.lower()}: add '{FIELD} {name}: …'", "line 1")
+    line, reviewer = parsed.meta["Reviewer"]
+    if reviewer.strip().lower() != email.strip().lower():
+        raise BadInput(
+            source, f"is the form of {reviewer}, but you are acting as {email}", f"line {line}"
+        )
+    line, ref = parsed.meta["Round"]
+    try:
+        return round_by_ref(session, ref).ref
+    except BadInput as error:
+        raise BadInput(source, error.problem, f"line {line}") from None
+
+
+@dataclass(frozen=True)
+class FormImport:
+    source: str
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    ready: tuple[str, ...]  # drafts with nothing missing: they may be submitted
+    to_do: tuple[tuple[str, int], ...]  # (ref, how many items still missing)
+
+    def __str__(self) -> str:
+        parts = [
+            f"{len(self.updated)} draft{'s' * (len(self.updated) != 1)} updated"
+            + (f" ({', '.join(self.updated)})" if self.updated else ""),
+            f"{len(self.unchanged)} unchanged",
+        ]
+        if self.ready:
+            parts.append(f"ready to submit: {', '.join(self.ready)}")
+        if self.to_do:
+            parts.append(
+                "still to do: "
+                + ", ".join(f"{r} ({n} item{'s' * (n != 1)})" for r, n in self.to_do)
+            )
+        return f"{self.source}: " + "; ".join(parts)
+
+
+def _merged(form, section: _Section, source: str) -> ReviewContent:
+    """The draft `section` describes: the current values with the form's fields over them."""
+    content = form.content
+    keys = {c.key for c in form.criteria}
+    for item in section.fields:
+        where = f"line {item.line}"
+        text = item.text()
+        if item.key and item.key not in keys:
+            raise BadInput(
+                source,
+                f"no criterion '{item.key}' in {form.round_ref} (criteria: {', '.join(keys)})",
+                where,
+            )
+        if item.name in _VALUES:
+            values = [(n, t.strip()) for n, t in item.body if t.strip()]
+            if len(values) > 1:
+                raise BadInput(
+                    source,
+                    "write one value on one line (a comment has its own field)",
+                    f"line {values[1][0]}",
+                )
+            if values:
+                where, text = f"line {values[0][0]}", values[0][1]
+        if item.name == "Score":
+            criterion = form.criterion(item.key)
+            value = criterion.normalise(text)
+            if value is None:
+                raise BadInput(
+                    source, f"'{text}' is not on the scale {criterion.scale_text()}", where
+                )
+            content = content.with_score(item.key, value=value)
+        elif item.name == "Comment":
+            old = content.score(item.key).comment
+            content = content.with_score(item.key, comment=old if old.strip() == text else text)
+        elif item.name == "Recommendation":
+            value = form.recommendation.normalise(text)
+            if value is None:
+                raise BadInput(
+                    source,
+                    f"'{text}' is not a recommendation ({', '.join(form.recommendation.options)})",
+                    where,
+                )
+            content = ReviewContent(content.scores, value, content.conditions, content.comment)
+        else:
+            attribute = "conditions" if item.name == "Conditions" else "comment"
+            old = getattr(content, attribute)
+            new = old if old.strip() == text else text
+            content = ReviewContent(
+                content.scores,
+                content.recommendation,
+                new if attribute == "conditions" else content.conditions,
+                new if attribute == "comment" else content.comment,
+            )
+    return content
+
+
+def import_form(session: Session, path: Path, email: str) -> FormImport:
+    """Fill my draft reviews from an edited form: all of it, or nothing (BadInput)."""
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(source, "no such file") from None
+    except OSError as exc:
+        raise BadInput(source, f"cannot be read: {exc.strerror}") from None
+    parsed = parse_form(_decode(raw, source), source)
+    email = person_by_email(session, email).email
+    round_ref = _check_meta(session, parsed, email, source)
+    plans = []
+    for section in parsed.sections:
+        where = f"line {section.line}"
+        try:
+            assignment_id = find_assignment(session, email, section.ref, round_ref)
+            form = review_form(session, assignment_id, email)
+        except BadInput as error:
+            raise BadInput(source, error.problem, where) from None
+        if not form.editable:
+            problem = (
+                f"you declared a conflict with {section.ref}; it cannot be scored"
+                if form.progress == Progress.CONFLICT
+                else f"{section.ref} is submitted and cannot be changed: start a correction "
+                "with a reason (panel-desk review correct), then export the form again"
+            )
+            raise BadInput(source, problem, where)
+        current = form.current.version if form.current else None
+        if section.version is not None and section.version != current:
+            raise BadInput(
+                source,
+                f"{section.ref} was exported at version {section.version}, but "
+                f"{'version ' + str(current) if current else 'no version'} is open now: "
+                "export the form again so nothing newer is overwritten",
+                where,
+            )
+        plans.append((section.ref, assignment_id, form, _merged(form, section, source)))
+    updated, unchanged, ready, to_do = [], [], [], []
+    for ref, assignment_id, form, content in plans:
+        saved = save_draft(session, assignment_id, email, content)
+        (updated if saved.changed else unchanged).append(ref)
+        if saved.version:
+            missing = submission_problems(form.criteria, form.recommendation, content, True)
+            if missing:
+                to_do.append((ref, len(missing)))
+            else:
+                ready.append(ref)
+    if updated:
+        audit.record(
+            session,
+            email,
+            "review.form_imported",
+            "round",
+            round_ref,
+            {"reviewer": email, "file": path.name, "updated": updated},
+        )
+    return FormImport(source, tuple(updated), tuple(unchanged), tuple(ready), tuple(to_do))
