@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from panel_desk.errors import BadInput
 from panel_desk.services import audit
 from panel_desk.store.base import utcnow
-from panel_desk.store.models import AuditConcern, AuditEvent
+from panel_desk.store.models import AuditConcern, AuditEvent, Round, Submission
 
 EXTRACT_FORMAT = "panel_desk-audit-extract"
 EXTRACT_VERSION = 1
@@ -125,6 +125,18 @@ def people_in_trail(session: Session, round_ref: str | None = None) -> list[str]
     if round_ref:
         query = query.where(AuditConcern.event_seq.in_(_concerning("round", round_ref)))
     return sorted(session.scalars(query))
+
+
+def submission_refs(session: Session, round_ref: str) -> list[str]:
+    """The refs of a round's submissions, for the audit view's submission filter."""
+    return list(
+        session.scalars(
+            select(Submission.ref)
+            .join(Round, Round.id == Submission.round_id)
+            .where(Round.ref == round_ref)
+            .order_by(Submission.ref)
+        )
+    )
 
 
 def submission_history(session: Session, round_ref: str, submission_ref: str) -> list[EventView]:

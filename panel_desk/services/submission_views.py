@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import NotFound
+from panel_desk.services import audit_views
 from panel_desk.services.rounds import criteria_of
 from panel_desk.store.database import blobs_of
 from panel_desk.store.models import (
@@ -160,6 +161,16 @@ class CheckView:
 
 
 @dataclass(frozen=True)
+class HistoryItem:
+    """One audit event about the submission, as its History section lists it."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+
+
+@dataclass(frozen=True)
 class SubmissionDetail:
     id: int
     ref: str
@@ -176,6 +187,7 @@ class SubmissionDetail:
     documents: tuple[DocumentView, ...]
     checks: tuple[CheckView, ...]
     reviewers: int
+    history: tuple[HistoryItem, ...] = ()  # empty for a reviewer: the trail is not blinded
 
     @property
     def gaps(self) -> list[CheckView]:
@@ -279,6 +291,18 @@ def submission_detail(
             CheckView(c.item_kind, c.label, c.present, c.satisfied_by, c.gap_note) for c in checks
         ),
         reviewers=reviewers or 0,
+        history=_history(session, round_.ref, submission.ref, viewer),
+    )
+
+
+def _history(
+    session: Session, round_ref: str, ref: str, viewer: Viewer | None
+) -> tuple[HistoryItem, ...]:
+    if viewer is not None and viewer.role == Role.REVIEWER:
+        return ()  # it names other reviewers and conflicts: blinding comes first
+    return tuple(
+        HistoryItem(e.seq, e.at, e.actor, e.action)
+        for e in audit_views.submission_history(session, round_ref, ref)
     )
 
 

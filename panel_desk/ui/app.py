@@ -124,6 +124,37 @@ def render_screenshot(window, path: Path, view: str) -> None:
         raise BadInput(str(path), "the screenshot could not be written")
 
 
+def migration_notice(database) -> str | None:
+    """What to tell the user when opening the database upgraded its schema (a copy of the
+    database as it was is made first, by panel_desk.store.migrate)."""
+    if database.migration_backup is None:
+        return None
+    return (
+        "Your database was upgraded for this version of panel_desk. A copy of it as it was "
+        f"before is kept at {database.migration_backup}"
+    )
+
+
+def announce_migration(window, database, interactive: bool) -> None:
+    """Say so in the status bar, and in a dialog once the window is up (not for screenshots)."""
+    notice = migration_notice(database)
+    if notice is None:
+        return
+    window.statusBar().showMessage(notice)
+    if interactive:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QMessageBox
+
+        def tell() -> None:
+            box = QMessageBox(
+                QMessageBox.Icon.Information, "Database upgraded", notice, parent=window
+            )
+            box.setObjectName("migrationNotice")
+            box.exec()
+
+        QTimer.singleShot(0, tell)
+
+
 def run_gui(db: str | None, as_email: str | None, screenshot: Path | None, view: str | None) -> int:
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -153,6 +184,7 @@ def run_gui(db: str | None, as_email: str | None, screenshot: Path | None, view:
         window = MainWindow(workspace, QSettings(str(scratch), QSettings.Format.IniFormat))
     else:
         window = MainWindow(workspace)
+    announce_migration(window, database, interactive=screenshot is None)
     if screenshot is not None:
         render_screenshot(window, screenshot, view)
         window.close()

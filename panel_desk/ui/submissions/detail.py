@@ -107,7 +107,25 @@ def render(detail: SubmissionDetail) -> str:
         else:
             value = f"<span class={'gap' if field.required else 'muted'}>empty</span>"
         parts.append(f"<p class=field>{e(field.label)}</p><p class=value>{value}</p>")
+    parts.extend(_history(detail))
     return "".join(parts)
+
+
+def _words(action: str) -> str:
+    """`screening.gaps_returned` as a person reads it: "Screening gaps returned"."""
+    return action.replace(".", " ").replace("_", " ").capitalize()
+
+
+def _history(detail: SubmissionDetail) -> list[str]:
+    """The audit trail's events about this submission, oldest first."""
+    if not detail.history:
+        return []
+    rows = [
+        f"<tr><td class=muted>{h.at:%d %b %Y %H:%M}</td><td>{escape(_words(h.action))}</td>"
+        f"<td class=muted>{escape(h.actor)}</td></tr>"
+        for h in detail.history
+    ]
+    return ["<h2>History</h2><table>", *rows, "</table>"]
 
 
 class SubmissionDetailPane(QTextBrowser):
