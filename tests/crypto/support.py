@@ -15,10 +15,11 @@ from typing import ClassVar
 import keyring
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from keyring.backend import KeyringBackend
 
 from panel_desk.crypto.authority import create_authority, issue_certificate
-from panel_desk.crypto.keys import PrivateKey, generate_private_key
+from panel_desk.crypto.keys import PrivateKey, generate_private_key, private_key_pem
 from panel_desk.crypto.signing import SigningIdentity
 
 
@@ -76,6 +77,17 @@ def keys_kept_apart(monkeypatch: pytest.MonkeyPatch, folder: Path) -> Iterator[M
         yield ring
     finally:
         keyring.set_keyring(previous)
+
+
+def clear_bytes(key: PrivateKey) -> list[bytes]:
+    """Every form in which a private key would be readable in clear in a file."""
+    pem = private_key_pem(key)
+    body = b"".join(pem.splitlines()[1:-1])
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    scalar = key.private_numbers().private_value.to_bytes(32, "big")
+    return [pem, body, der, scalar]
 
 
 def files_under(folder: Path) -> list[Path]:

@@ -9,27 +9,15 @@ from pathlib import Path
 
 import keyring
 import pytest
-from cryptography.hazmat.primitives import serialization
 from keyring.backends import chainer, fail
 
 from panel_desk.crypto import keystore
-from panel_desk.crypto.keys import fingerprint, generate_private_key, private_key_pem
+from panel_desk.crypto.keys import fingerprint, generate_private_key
 from panel_desk.errors import BadInput, NotFound
-from tests.crypto.support import CHOSEN, ChosenKeyring, MemoryKeyring, files_under
+from tests.crypto.support import CHOSEN, ChosenKeyring, MemoryKeyring, clear_bytes, files_under
 
 NAME = keystore.person_key("Alice@Example.org")
 PASSPHRASE = "correct horse battery"
-
-
-def clear_bytes(key) -> list[bytes]:
-    """Every form in which the private key would be readable in clear."""
-    pem = private_key_pem(key)
-    body = b"".join(pem.splitlines()[1:-1])
-    der = key.private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    scalar = key.private_numbers().private_value.to_bytes(32, "big")
-    return [pem, body, der, scalar]
 
 
 def test_a_secure_keyring_keeps_the_key_and_nothing_is_written_to_disk(
