@@ -5,105 +5,26 @@ arrives, `list`, `revoke`, `authority-export`. On a person's machine: `init`, th
 `request` with the code the secretariat gave them out of band, and `status`.
 
 Where no secure keyring exists a key is never kept in clear: the commands say so and take
-`--passphrase-file FILE` or `--ask-passphrase` to keep it in a passphrase-protected file
-instead. `add_passphrase_options` and `passphrase_from` are for every command that signs.
+`--passphrase-file FILE` or `--ask-passphrase` (cli/passphrase.py) to keep it in a
+passphrase-protected file instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from panel_desk.cli.common import Commands, actor, database, print_json
-from panel_desk.crypto import keystore
-from panel_desk.crypto.keys import MINIMUM_PASSPHRASE, short_fingerprint
+from panel_desk.cli.passphrase import add_passphrase_options, new_passphrase, passphrase_from
 from panel_desk.errors import BadInput
 from panel_desk.services import enrolment, key_views, keys
+from panel_desk.services.keys import MINIMUM_PASSPHRASE, short_fingerprint
 
 REQUEST_SUFFIX = ".pdenrol"
 
 
-# ---------------------------------------------------------------------------------------
-# Passphrases, for keys kept in a protected file.
-
-
-def add_passphrase_options(parser: argparse.ArgumentParser, *, authority: bool = False) -> None:
-    """--passphrase-file / --ask-passphrase (and the authority's, for commands on the hub)."""
-    parser.add_argument(
-        "--passphrase-file",
-        metavar="FILE",
-        help="the passphrase of a key kept in a protected file, on the first line of FILE",
-    )
-    parser.add_argument(
-        "--ask-passphrase", action="store_true", help="ask for that passphrase on the terminal"
-    )
-    if authority:
-        parser.add_argument(
-            "--authority-passphrase-file",
-            metavar="FILE",
-            help="the passphrase of the authority's key, when it is kept in a protected file",
-        )
-
-
-def _read_passphrase_file(path: str, option: str) -> str:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(option, f"cannot read {path} ({exc})") from None
-    if not lines or not lines[0]:
-        raise BadInput(option, f"{path} has no passphrase on its first line")
-    return lines[0]
-
-
-def _ask(label: str, *, confirm: bool) -> str:
-    if not sys.stdin.isatty():
-        raise BadInput(
-            "--ask-passphrase", "needs a terminal to ask on; give --passphrase-file FILE"
-        )
-    first = getpass.getpass(f"passphrase for {label}: ")
-    if confirm and getpass.getpass("the same passphrase again: ") != first:
-        raise BadInput("passphrase", "the two passphrases differ; nothing was changed")
-    return first
-
-
-def passphrase_from(
-    args: argparse.Namespace, label: str, *, authority: bool = False
-) -> Callable[[], str | None]:
-    """A passphrase source for a key that may be in a protected file: asked only if it is.
-
-    From the file option, else the terminal (when --ask-passphrase, or when one is there),
-    else a BadInput saying which option to give.
-    """
-    option = "--authority-passphrase-file" if authority else "--passphrase-file"
-
-    def source() -> str | None:
-        file = getattr(args, option[2:].replace("-", "_"), None)
-        if file:
-            return _read_passphrase_file(file, option)
-        if getattr(args, "ask_passphrase", False) or sys.stdin.isatty():
-            return _ask(label, confirm=False)
-        raise BadInput(
-            label,
-            f"is kept in a passphrase-protected file: give {option} FILE, or run in a "
-            "terminal to be asked",
-        )
-
-    return source
-
-
-def new_passphrase(args: argparse.Namespace, label: str) -> str | None:
-    """The passphrase for a key about to be made, when the user chose a protected file."""
-    if getattr(args, "passphrase_file", None):
-        return _read_passphrase_file(args.passphrase_file, "--passphrase-file")
-    if getattr(args, "ask_passphrase", False):
-        return _ask(label, confirm=True)
-    return None
-
-
-def _fallback_hint(exc: keystore.NoSecureKeyring, command: str) -> BadInput:
+def _fallback_hint(exc: keys.NoSecureKeyring, command: str) -> BadInput:
     return BadInput(
         exc.source,
         f"{exc.problem}. To keep it in a passphrase-protected file instead (at least "
@@ -130,7 +51,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         made = keys.create_personal_key(
             email, passphrase=new_passphrase(args, label), replace=args.replace
         )
-    except keystore.NoSecureKeyring as exc:
+    except keys.NoSecureKeyring as exc:
         raise _fallback_hint(exc, f"panel-desk keys init --as {email}") from None
     shown = short_fingerprint(made.fingerprint) if made.fingerprint else "(locked in its file)"
     if made.created:
@@ -172,7 +93,7 @@ def cmd_request(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     email = _person(args)
-    choice = keystore.keyring_choice()
+    choice = keys.keyring_status()
     if choice.usable:
         how = "named by you" if choice.explicit else "chosen by keyring"
         print(f"keyring: {choice.name} ({how})")
@@ -201,7 +122,7 @@ def cmd_authority_init(args: argparse.Namespace) -> int:
             who,
             passphrase=new_passphrase(args, "the certificate authority's key"),
         )
-    except keystore.NoSecureKeyring as exc:
+    except keys.NoSecureKeyring as exc:
         command = f'panel-desk keys authority-init --organisation "{args.organisation}"'
         raise _fallback_hint(exc, command) from None
     print(f"certificate authority for {made.organisation} set up on {db.display_name}")

@@ -155,8 +155,8 @@ def keyring_choice() -> KeyringChoice:
         None,
         name,
         False,
-        f"the only keyring found, {name}, is not a secure one (it may keep secrets in clear); "
-        "panel_desk uses it only if you name it yourself",
+        f"the only keyring found, {name}, may keep secrets in clear, so panel_desk uses it "
+        "only if you name it yourself",
     )
 
 
@@ -250,9 +250,9 @@ def store(
         if choice.backend is None:
             raise NoSecureKeyring(
                 "keyring",
-                f"no secure keyring here ({choice.problem}), and {name.label} will not be "
-                "kept in clear: configure a keyring (PYTHON_KEYRING_BACKEND or keyring's "
-                "keyringrc.cfg), or keep the key in a passphrase-protected file",
+                f"no secure keyring here ({choice.problem}); {name.label} will not be kept "
+                "in clear: name a keyring (PYTHON_KEYRING_BACKEND or keyring's keyringrc.cfg), "
+                "or keep the key in a passphrase-protected file",
             )
         pem = private_key_pem(key).decode("ascii")
         try:

@@ -27,7 +27,12 @@ from panel_desk.crypto.authority import (
     load_certificate,
     serial_hex,
 )
+from panel_desk.crypto.keys import MINIMUM_PASSPHRASE as MINIMUM_PASSPHRASE
 from panel_desk.crypto.keys import PrivateKey, fingerprint, generate_private_key
+from panel_desk.crypto.keys import short_fingerprint as short_fingerprint
+from panel_desk.crypto.keystore import KeyringChoice
+from panel_desk.crypto.keystore import NoSecureKeyring as NoSecureKeyring
+from panel_desk.crypto.keystore import PassphraseNeeded as PassphraseNeeded
 from panel_desk.crypto.signing import (
     SigningIdentity,
     sign_bytes,
@@ -37,6 +42,12 @@ from panel_desk.services import audit
 from panel_desk.store.models import CertificateAuthority, Person, PersonCertificate
 
 Passphrase = keystore.Passphrase
+"""A passphrase, or a function asked for one only if a key turns out to be in a file."""
+
+
+def keyring_status() -> KeyringChoice:
+    """The keyring private keys go to on this machine, or why there is none usable."""
+    return keystore.keyring_choice()
 
 
 @dataclass(frozen=True)

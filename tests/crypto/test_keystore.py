@@ -119,7 +119,7 @@ def test_a_plain_keyring_keyring_picked_by_itself_is_not_used() -> None:
     choice = keystore.keyring_choice()
 
     assert not choice.usable
-    assert "not a secure one" in choice.problem
+    assert "may keep secrets in clear" in choice.problem
     with pytest.raises(keystore.NoSecureKeyring):
         keystore.store(NAME, generate_private_key())
     assert ChosenKeyring.kept == {}
