@@ -217,3 +217,16 @@ def test_a_keyring_named_by_the_user_is_respected_and_none_is_refused(tmp_path: 
     assert turned_off.returncode == 2 and "Traceback" not in turned_off.stderr
     assert "no secure keyring here" in turned_off.stderr
     assert files_under(tmp_path / "data") == []
+
+
+def test_someone_on_the_hub_makes_and_enrols_their_key_in_one_step(run_cli, hub: Path) -> None:
+    code, out, err = run_cli("keys", "init", "--as", SAM, "--enrol", "--db", hub)
+
+    assert (code, err) == (0, ""), err
+    assert f"Sam Secretariat <{SAM}> enrolled: key " in out
+    states = {
+        p["email"]: p["state"]
+        for p in json.loads(run_cli("keys", "list", "--json", "--db", hub)[1])["people"]
+    }
+    assert states[SAM] == "enrolled"
+    assert run_cli("audit", "verify", "--db", hub)[0] == 0
