@@ -9,6 +9,7 @@ the file it was opened with (`CriteriaSet.spec`), rebuilt through the same valid
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -246,6 +247,8 @@ class _Checker:
             raise self.fail("is missing", table, index, key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"must be a number, got {value!r}", table, index, key)
+        if not math.isfinite(value):  # TOML allows nan and inf; SQLite stores NaN as NULL
+            raise self.fail(f"must be a finite number, got {value!r}", table, index, key)
         if value < minimum or (strict and value == minimum):
             relation = ">" if strict else "≥"
             raise self.fail(f"must be {relation} {minimum:g}, got {value!r}", table, index, key)

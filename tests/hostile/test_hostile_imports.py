@@ -143,3 +143,22 @@ def test_mutated_backups(draw: st.DataObject, seeds, run_cli, tmp_path: Path) ->
 
 def test_the_examples_are_bounded() -> None:
     assert 10 <= EXAMPLES <= 100_000
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [("weight = ", "nan"), ("weight = ", "inf"), ("divergence_threshold = ", "-inf")],
+)
+def test_numbers_that_are_not_finite_are_refused(
+    line: str, value: str, seeds, run_cli, tmp_path: Path
+) -> None:
+    """Found by the mutations above: `weight = nan` passed validation and crashed the insert
+    (SQLite stores NaN as NULL)."""
+    lines = GATEWAY_TOML.splitlines()
+    at = next(i for i, text in enumerate(lines) if text.startswith(line))
+    lines[at] = f"{line}{value}"
+    path, db = _example(tmp_path, seeds, "\n".join(lines).encode(), "criteria.toml")
+    argv = ["round", "create", "--stage", "gateway", "--ref", "GW-NEW", "--title", "New"]
+
+    assert check_import(run_cli, db, [*argv, "--criteria", path, "--db", db]) == "refused"
+    assert "must be a finite number" in run_cli(*argv, "--criteria", path, "--db", db)[2]

@@ -3,6 +3,12 @@
 Read-only for everyone who may open it (the secretariat, and the EAG, whose oversight the
 trail serves). The verdict comes from walking the whole chain each time the page is
 shown or refreshed, so what it says is never older than what the table lists.
+
+The filters keep their values in Python lists beside the combo boxes and fill them with
+`addItems`: PySide6 6.12 on Python 3.11 loses a reference to None each time a QVariant
+crosses over empty (`addItem(text)`, `currentData()` of an item without data), and a
+round's 20,000 submission refs added one by one crashed the interpreter
+("Fatal Python error: none_dealloc").
 """
 
 from __future__ import annotations
@@ -73,6 +79,9 @@ class AuditPage(QWidget):
         self.summary: RoundSummary | None = None
         self.report: audit.ChainReport | None = None
         self._total = 0
+        self._scopes: list[str] = []
+        self._submissions: list[str] = []
+        self._people: list[str] = []
 
         self.verdict = QLabel()
         self.verdict.setObjectName("auditVerdict")
@@ -158,54 +167,72 @@ class AuditPage(QWidget):
 
     # --- filters -------------------------------------------------------------------------
 
+    def _fill(self, combo: QComboBox, items: list[tuple[str, str]], keep: str) -> list[str]:
+        """Fill `combo` with (label, value) items, choosing `keep` if it is still there;
+        returns the values, index for index."""
+        values = [value for _, value in items]
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems([label for label, _ in items])
+        combo.setCurrentIndex(values.index(keep) if keep in values else 0)
+        combo.blockSignals(False)
+        return values
+
+    @staticmethod
+    def _value(combo: QComboBox, values: list[str]) -> str:
+        index = combo.currentIndex()
+        return values[index] if 0 <= index < len(values) else ""
+
     def _fill_filters(self) -> None:
         """Fill the choices for the round shown, keeping what was chosen where it still is."""
-        scope, submission = self.scope.currentData(), self.submission.currentData()
-        for combo in (self.scope, self.submission):
-            combo.blockSignals(True)
-        self.scope.clear()
+        scopes = [("Every event", EVERYTHING)]
+        submissions = [("Any submission", "")]
         if self.summary is not None:
-            self.scope.addItem(f"Events of {self.summary.ref}", THIS_ROUND)
-        self.scope.addItem("Every event", EVERYTHING)
-        self.submission.clear()
-        self.submission.addItem("Any submission", "")
-        if self.summary is not None:
-            for ref in self.workspace.read(audit_views.submission_refs, self.summary.ref):
-                self.submission.addItem(ref, f"{self.summary.ref}/{ref}")
-        self.scope.setCurrentIndex(max(self.scope.findData(scope), 0))
-        self.submission.setCurrentIndex(max(self.submission.findData(submission), 0))
-        self.submission.setEnabled(self.scope.currentData() == THIS_ROUND)
-        for combo in (self.scope, self.submission):
-            combo.blockSignals(False)
+            ref = self.summary.ref
+            scopes.insert(0, (f"Events of {ref}", THIS_ROUND))
+            submissions += [
+                (sub, f"{ref}/{sub}")
+                for sub in self.workspace.read(audit_views.submission_refs, ref)
+            ]
+        self._scopes = self._fill(self.scope, scopes, self.scope_value())
+        self._submissions = self._fill(self.submission, submissions, self.submission_value())
+        self.submission.setEnabled(self.scope_value() == THIS_ROUND)
         self._fill_people()
 
+    def scope_value(self) -> str:
+        return self._value(self.scope, self._scopes)
+
+    def submission_value(self) -> str:
+        """The chosen submission as "ROUND/REF", or "" for any."""
+        return self._value(self.submission, self._submissions)
+
+    def person_value(self) -> str:
+        return self._value(self.person, self._people)
+
     def _round_ref(self) -> str | None:
-        if self.scope.currentData() == THIS_ROUND and self.summary is not None:
+        if self.scope_value() == THIS_ROUND and self.summary is not None:
             return self.summary.ref
         return None
 
     def _fill_people(self) -> None:
-        chosen = self.person.currentData()
-        self.person.blockSignals(True)
-        self.person.clear()
-        self.person.addItem("Anyone", "")
-        for email in self.workspace.read(audit_views.people_in_trail, self._round_ref()):
-            self.person.addItem(email, email)
-        index = self.person.findData(chosen) if chosen else 0
-        self.person.setCurrentIndex(max(index, 0))
-        self.person.blockSignals(False)
+        people = self.workspace.read(audit_views.people_in_trail, self._round_ref())
+        items = [("Anyone", ""), *((email, email) for email in people)]
+        self._people = self._fill(self.person, items, self.person_value())
 
     def _scope_changed(self) -> None:
-        self.submission.setEnabled(self.scope.currentData() == THIS_ROUND)
+        self.submission.setEnabled(self.scope_value() == THIS_ROUND)
         self._fill_people()
         self._load_events()
 
-    def choose(self, submission: str = "", person: str = "") -> None:
-        """Filter by a submission ("ROUND/REF") and a person, as a user picking them would."""
-        if submission:
-            self.submission.setCurrentIndex(max(self.submission.findData(submission), 0))
-        if person:
-            self.person.setCurrentIndex(max(self.person.findData(person), 0))
+    def choose(self, scope: str = "", submission: str = "", person: str = "") -> None:
+        """Filter as a user picking from the lists would ("" leaves a list as it is)."""
+        for combo, values, value in (
+            (self.scope, self._scopes, scope),
+            (self.submission, self._submissions, submission),
+            (self.person, self._people, person),
+        ):
+            if value:
+                combo.setCurrentIndex(values.index(value) if value in values else 0)
 
     # --- loading -------------------------------------------------------------------------
 
@@ -216,12 +243,12 @@ class AuditPage(QWidget):
         self._load_events()
 
     def _load_events(self) -> None:
-        submission = self.submission.currentData() if self.submission.isEnabled() else ""
+        submission = self.submission_value() if self.submission.isEnabled() else ""
         page = self.workspace.read(
             audit_views.list_events,
             round_ref=self._round_ref(),
             submission=submission or None,
-            person=self.person.currentData() or None,
+            person=self.person_value() or None,
         )
         broken = self.report.broken_at if self.report is not None else None
         self.model.set_events(page.events, broken)
