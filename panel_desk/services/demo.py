@@ -19,24 +19,31 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from panel_desk.errors import BadInput
-from panel_desk.services import audit, roster, rounds, screening, submissions
+from panel_desk.services import (
+    assignment,
+    audit,
+    conflict_decisions,
+    conflicts,
+    roster,
+    rounds,
+    screening,
+    submissions,
+)
 from panel_desk.services.criteria import CriteriaSpec
 from panel_desk.services.demo_content import (
     AREAS,
     FIELD_TEXT,
     GOOD_COMMENTS,
-    HEIS,
     MIXED_COMMENTS,
     ORGANISATIONS,
-    PRACTICE,
     SKILL_TAGS,
     WEAK_COMMENTS,
     Area,
@@ -53,6 +60,8 @@ from panel_desk.store.database import Database
 from panel_desk.store.models import (
     Assignment,
     AssignmentState,
+    ConflictFlag,
+    ConflictStatus,
     Criterion,
     Person,
     Review,
@@ -118,6 +127,43 @@ def plan_rounds(scale: int) -> list[DemoRound]:
     ]
 
 
+PLACES = tuple(
+    f"{a}{b}"
+    for a in ("Ash", "Bram", "Cold", "Dun", "Elm", "Fair", "Glen", "High", "Kings", "Lang",
+              "Mill", "Nor", "Oak", "Pen", "Red", "Stan", "Thorn", "Wey")
+    for b in ("bury", "field", "ford", "ham", "ley", "mouth", "ton", "wick")
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class World:
+    organisations: tuple[OrganisationSeed, ...]
+    heis: tuple[OrganisationSeed, ...]
+    practice: tuple[OrganisationSeed, ...]
+
+
+def demo_world(people: int) -> World:
+    """The organisations the demo's people and submissions belong to: the named fourteen,
+    and for a large roster one more place with a university, a trust, a training hub and a
+    hospice per 16 people. A national call draws on hundreds of organisations; with
+    fourteen, every submission would conflict a fifth of a 2,000-person roster."""
+    extra: list[OrganisationSeed] = []
+    for place in PLACES[: people // 16 if people >= 100 else 0]:
+        low = place.lower()
+        extra += [
+            OrganisationSeed(f"University of {place}", f"{low}.ac.uk", "hei"),
+            OrganisationSeed(f"{place} Hospitals NHS Foundation Trust", f"{low}.nhs.uk", "trust"),
+            OrganisationSeed(f"{place} Primary Care Training Hub", f"{low}-hub.org.uk", "hub"),
+            OrganisationSeed(f"{place} Hospice", f"{low}hospice.org.uk", "charity"),
+        ]
+    every = ORGANISATIONS + tuple(extra)
+    return World(
+        every,
+        tuple(o for o in every if o.kind == "hei"),
+        tuple(o for o in every if o.kind != "hei"),
+    )
+
+
 @dataclass
 class DemoPerson:
     email: str
@@ -131,9 +177,11 @@ class DemoPerson:
 def make_people(count: int, rng: random.Random) -> list[DemoPerson]:
     """The roster: mostly peer reviewers, with moderators, EAG members and the secretariat."""
     people: list[DemoPerson] = []
+    world = demo_world(count)
+    organisations, practice = world.organisations, world.practice
     for index in range(count):
         first, surname = person_name(index)
-        home = ORGANISATIONS[(index * 5) % len(ORGANISATIONS)]
+        home = organisations[(index * 5) % len(organisations)]
         lay = index % 11 == 10  # a public/patient partner, with a personal mail address
         domain = "gmail.com" if lay else ("nhs.net" if index % 9 == 4 else home.domain)
         if index < 2:
@@ -144,18 +192,22 @@ def make_people(count: int, rng: random.Random) -> list[DemoPerson]:
             roles = ["moderator", "reviewer"] if index == 7 else ["moderator"]
         else:
             roles = ["reviewer"]
-        areas = [AREAS[(index + k * 3) % len(AREAS)].key for k in range(1 + index % 2)]
+        # Tagged as submissions' areas are keyed, so `area:{area}` in the mix matches.
+        areas = [
+            submissions.area_key(AREAS[(index + k * 3) % len(AREAS)].name)
+            for k in range(1 + index % 2)
+        ]
         skills = ["ppi"] if lay else rng.sample(SKILL_TAGS[:3], 1 + index % 2)
         affiliations: list[tuple[OrganisationSeed, date | None, date | None]] = []
         if not lay:
             affiliations.append((home, date(2015 + index % 9, 9, 1), None))
             if index % 4 == 1:  # an earlier post, ended within the 3-year look-back
-                old = ORGANISATIONS[(index * 3 + 1) % len(ORGANISATIONS)]
+                old = organisations[(index * 3 + 1) % len(organisations)]
                 affiliations.append((old, date(2018, 4, 1), date(2024, 6, 30)))
             elif index % 4 == 3:  # ended long ago: no longer a conflict
-                old = ORGANISATIONS[(index * 3 + 2) % len(ORGANISATIONS)]
+                old = organisations[(index * 3 + 2) % len(organisations)]
                 affiliations.append((old, date(2009, 9, 1), date(2019, 8, 31)))
-        interests = [PRACTICE[index % len(PRACTICE)].name] if index % 13 == 6 else []
+        interests = [practice[index % len(practice)].name] if index % 13 == 6 else []
         people.append(
             DemoPerson(
                 email=email_for(first, surname, domain, index),
@@ -219,19 +271,25 @@ def make_submissions(
 ) -> list[DemoSubmission]:
     made: list[DemoSubmission] = []
     shared: dict[tuple[str, str], Path] = {}
+    world = demo_world(len(people))
+    heis, practice = world.heis, world.practice
     for index in range(plan.size):
         area = AREAS[index % len(AREAS)]
         ref = f"{plan.ref.split('-')[0]}-{index + 1:0{max(2, len(str(plan.size)))}d}"
-        lead = (HEIS if plan.stage != Stage.PROVIDER_APPROVAL or index % 3 else ORGANISATIONS)[
-            (index * 7 + len(plan.ref)) % len(HEIS)
-        ]
-        partner = PRACTICE[(index * 5 + 2) % len(PRACTICE)]
-        partners = (partner,) + ((HEIS[(index + 3) % len(HEIS)],) if index % 4 == 0 else ())
+        lead = (
+            heis if plan.stage != Stage.PROVIDER_APPROVAL or index % 3 else world.organisations
+        )[(index * 7 + len(plan.ref)) % len(heis)]
+        partner = practice[(index * 5 + 2) % len(practice)]
+        partners = (partner,) + ((heis[(index + 3) % len(heis)],) if index % 4 == 0 else ())
         lead_first, lead_surname = person_name(1000 + index * 3)
         named = [email_for(lead_first, lead_surname, lead.domain, 1000 + index)]
         named.append(email_for(*person_name(2000 + index), partner.domain, 2000 + index))
         if index % 9 == 2:  # a reviewer on the roster is named: a conflict the demo respects
             named.append(people[8 + (index * 5) % max(1, len(people) - 8)].email)
+        if index % 7 == 5:  # an adviser from a third organisation: a mail-domain (soft) flag
+            adviser = world.organisations[(index * 11 + 3) % len(world.organisations)]
+            if adviser not in (lead, *partners):
+                named.append(email_for(*person_name(3000 + index), adviser.domain, 3000 + index))
         if plan.stage == Stage.PROVIDER_APPROVAL:
             title = f"{area.credential} — delivery by {lead.name}"
         else:
@@ -324,60 +382,6 @@ def write_submissions(path: Path, items: Sequence[DemoSubmission]) -> None:
 # --- peer review: assignments, reviews and scores, written in bulk ------------------------
 
 
-@dataclass
-class _Reviewer:
-    id: int
-    email: str
-    domain: str
-    organisations: set[str]  # organisation names the person is (or recently was) tied to
-    tags: set[str]
-    load: int = 0
-
-
-def _reviewers(people: Sequence[DemoPerson], ids: dict[str, int], opens: date) -> list[_Reviewer]:
-    lookback = opens - timedelta(days=3 * 365)
-    found = []
-    for p in people:
-        if "reviewer" not in p.roles:
-            continue
-        tied = {org.name for org, _, end in p.affiliations if end is None or end >= lookback}
-        found.append(
-            _Reviewer(
-                ids[p.email],
-                p.email,
-                p.email.split("@")[1],
-                tied | set(p.interests),
-                set(p.expertise),
-            )
-        )
-    return found
-
-
-def _conflicted(reviewer: _Reviewer, item: DemoSubmission) -> bool:
-    organisations = {item.lead.name, *(p.name for p in item.partners)}
-    domains = {e.split("@")[1] for e in item.named} - set(rounds.SHARED_MAIL_DOMAINS)
-    return bool(
-        reviewer.organisations & organisations
-        or reviewer.email in item.named
-        or reviewer.domain in domains
-    )
-
-
-def _choose_team(
-    item: DemoSubmission, pool: Sequence[_Reviewer], size: int, rng: random.Random
-) -> list[_Reviewer]:
-    area_tag = f"area:{item.area.key}"
-    sample = rng.sample(list(pool), min(len(pool), 60))
-    eligible = [r for r in sample if not _conflicted(r, item)]
-    eligible.sort(key=lambda r: (area_tag not in r.tags, r.load, r.id))
-    team = eligible[:1]
-    rest = sorted(eligible[1:], key=lambda r: (r.load, -len(r.tags - {area_tag}), r.id))
-    team += rest[: size - 1]
-    for r in team:
-        r.load += 1
-    return team
-
-
 def _score_value(
     criterion: Criterion, quality: float, rng: random.Random
 ) -> tuple[str, float | None]:
@@ -417,6 +421,109 @@ def _next_id(session: Session, model: type) -> int:
     return (session.scalar(select(func.max(model.id))) or 0) + 1
 
 
+# --- conflicts of interest: what the secretariat and reviewers decide -----------------------
+
+
+def decide_some_conflicts(session: Session, round_: Round, deciders: Sequence[str]) -> None:
+    """A few decisions, so the conflicts view shows each kind: a soft flag managed, one
+    cleared, a hard one cleared by two people and one waiting for its second person (on
+    submissions screening held back, so nobody cleared is assigned in the demo)."""
+    if not deciders:
+        return
+    hard = aliased(ConflictFlag)
+    soft = session.scalars(
+        select(ConflictFlag.id)
+        .where(
+            ConflictFlag.round_id == round_.id,
+            ConflictFlag.rule == "mail_domain",
+            ~select(hard.id)
+            .where(
+                hard.person_id == ConflictFlag.person_id,
+                hard.submission_id == ConflictFlag.submission_id,
+                hard.severity == "hard",
+            )
+            .exists(),
+        )
+        .order_by(ConflictFlag.id)
+        .limit(2)
+    ).all()
+    rationales = (
+        (
+            "manage",
+            "Same university as the named adviser but another faculty, with no joint "
+            "work; the reviewer will not comment on the adviser's part of the proposal.",
+        ),
+        (
+            "clear",
+            "A large institution: the reviewer and the named adviser have never worked "
+            "together (both confirmed by e-mail).",
+        ),
+    )
+    for flag_id, (decision, rationale) in zip(soft, rationales, strict=False):
+        conflict_decisions.decide(session, flag_id, decision, rationale, deciders[0])
+    held_back = set(
+        session.scalars(
+            select(Submission.id).where(
+                Submission.round_id == round_.id,
+                Submission.screening_state != ScreeningState.COMPLETE,
+            )
+        )
+    )
+    ended = [
+        (flag_id, sid, evidence)
+        for flag_id, sid, evidence in session.execute(
+            select(ConflictFlag.id, ConflictFlag.submission_id, ConflictFlag.evidence)
+            .where(
+                ConflictFlag.round_id == round_.id,
+                ConflictFlag.rule == "affiliation",
+                ConflictFlag.status == ConflictStatus.OPEN,
+            )
+            .order_by(ConflictFlag.id)
+            .limit(500)
+        )
+        if all(m.get("ends_on") for m in evidence["matches"])
+    ]
+    # Cleared by two on a submission screening held back; one more waits for its second.
+    two = next((e for e in ended if e[1] in held_back), None)
+    one = next((e for e in ended if e is not two), None)
+    for chosen, seconded in ((two, True), (one, False)):
+        if chosen is None:
+            continue
+        flag_id, _, evidence = chosen
+        conflict_decisions.decide(
+            session,
+            flag_id,
+            "clear",
+            f"The post ended on {evidence['matches'][0]['ends_on']} and was a fixed-term "
+            "honorary contract; the reviewer has had no tie with the organisation since.",
+            deciders[0],
+        )
+        if seconded and len(deciders) > 1:
+            conflict_decisions.second(session, flag_id, deciders[1])
+
+
+def _declare_one(session: Session, round_: Round) -> bool:
+    """A reviewer, opening their packet, declares a conflict with the last submission."""
+    found = session.execute(
+        select(Submission.ref, Person.email)
+        .join(Assignment, Assignment.submission_id == Submission.id)
+        .join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.round_id == round_.id, Assignment.state == AssignmentState.ACTIVE)
+        .order_by(Submission.ref.desc(), Assignment.id.desc())
+        .limit(1)
+    ).first()
+    if found is None:
+        return False
+    conflicts.declare_conflict(
+        session,
+        round_.ref,
+        found.email,
+        found.ref,
+        "I supervised the lead applicant's doctoral research until last year.",
+    )
+    return True
+
+
 def write_reviews(
     session: Session,
     round_: Round,
@@ -436,48 +543,38 @@ def write_reviews(
             .order_by(Criterion.position)
         )
     )
-    by_ref = {
-        ref: (sid, state)
-        for sid, ref, state in session.execute(
-            select(Submission.id, Submission.ref, Submission.screening_state).where(
-                Submission.round_id == round_.id
-            )
-        )
-    }
-    pool = _reviewers(people, ids, round_.opens_on)
-    assignment_id, review_id = _next_id(session, Assignment), _next_id(session, Review)
-    assignments: list[dict[str, Any]] = []
+    assignment.assign_round(session, round_.ref, actor=DEMO_ACTOR)
+    # Peer review under way: a reviewer declares a conflict, and is replaced.
+    if share_submitted < 1 and _declare_one(session, round_):
+        assignment.assign_round(session, round_.ref, actor=DEMO_ACTOR)
+    quality = {item.ref: item.quality for item in items}
+    teams: dict[str, list[int]] = defaultdict(list)
+    for assignment_id, ref in session.execute(
+        select(Assignment.id, Submission.ref)
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .where(Assignment.round_id == round_.id, Assignment.state == AssignmentState.ACTIVE)
+        .order_by(Submission.ref, Assignment.id)
+    ):
+        teams[ref].append(assignment_id)
+    review_id = _next_id(session, Review)
     reviews: list[dict[str, Any]] = []
     scores: list[dict[str, Any]] = []
     now = utcnow()
     recommendation = spec.recommendation
-    for item in items:
-        submission_id, state = by_ref[item.ref]
-        if state != ScreeningState.COMPLETE:
-            continue
+    for ref, team in teams.items():
         dissent = rng.random() < 0.25
-        for position, reviewer in enumerate(_choose_team(item, pool, spec.team_size, rng)):
-            assignments.append(
-                {
-                    "id": assignment_id,
-                    "round_id": round_.id,
-                    "submission_id": submission_id,
-                    "person_id": reviewer.id,
-                    "state": AssignmentState.ACTIVE.value,
-                    "assigned_at": now,
-                }
-            )
+        for position, assignment_id in enumerate(team):
             progress = rng.random()
             if progress < share_submitted or (
                 share_submitted < 1 and progress < share_submitted + 0.2
             ):
                 submitted = progress < share_submitted
-                quality = item.quality + (
+                strength = quality[ref] + (
                     rng.choice((-2.2, 2.2)) if dissent and position == 2 else 0
                 )
                 mean = 0.0
                 for criterion in criteria:
-                    value, points = _score_value(criterion, quality, rng)
+                    value, points = _score_value(criterion, strength, rng)
                     mean += points or (4.0 if value in (criterion.passing or []) else 1.5)
                     scores.append(
                         {
@@ -514,31 +611,20 @@ def write_reviews(
                     }
                 )
                 review_id += 1
-            assignment_id += 1
-    for model, rows in ((Assignment, assignments), (Review, reviews), (Score, scores)):
+    for model, rows in ((Review, reviews), (Score, scores)):
         for start in range(0, len(rows), 50_000):
             session.execute(insert(model.__table__), rows[start : start + 50_000])
     submitted_count = sum(1 for r in reviews if r["state"] == ReviewState.SUBMITTED)
-    audit.record_many(
+    audit.record(
         session,
-        [
-            audit.Change(
-                DEMO_ACTOR,
-                "assignments.made",
-                "round",
-                round_.ref,
-                {"assignments": len(assignments)},
-            ),
-            audit.Change(
-                DEMO_ACTOR,
-                "reviews.recorded",
-                "round",
-                round_.ref,
-                {"reviews": len(reviews), "submitted": submitted_count, "scores": len(scores)},
-            ),
-        ],
+        DEMO_ACTOR,
+        "reviews.recorded",
+        "round",
+        round_.ref,
+        {"reviews": len(reviews), "submitted": submitted_count, "scores": len(scores)},
     )
-    return {"assignments": len(assignments), "reviews": len(reviews), "submitted": submitted_count}
+    assigned = sum(len(team) for team in teams.values())
+    return {"assignments": assigned, "reviews": len(reviews), "submitted": submitted_count}
 
 
 # --- the whole demo -----------------------------------------------------------------------
@@ -598,6 +684,7 @@ def build_demo(
             write_roster(work / "roster.csv", people)
             roster.import_roster(session, work / "roster.csv", DEMO_ACTOR)
             ids = dict(session.execute(select(Person.email, Person.id)).all())
+            secretariat = [p.email for p in people if "secretariat" in p.roles]
             step += 1
             totals: dict[str, int] = defaultdict(int)
             for plan in plans:
@@ -625,6 +712,8 @@ def build_demo(
                 screening.run_screening(session, plan.ref, DEMO_ACTOR)
                 if plan.stage == Stage.GATEWAY:
                     _resubmit_one(session, plan, items, folder, work / "resubmission.csv")
+                conflicts.detect_conflicts(session, plan.ref, DEMO_ACTOR)
+                decide_some_conflicts(session, round_, secretariat)
                 step += 1
                 progress(step, steps, f"Peer review in {plan.ref}")
                 share = {Stage.GATEWAY: 1.0, Stage.ENDORSEMENT: 0.5}.get(plan.stage)

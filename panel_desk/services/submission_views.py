@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session
 
 from panel_desk.errors import NotFound
 from panel_desk.services import audit_views
+from panel_desk.services.conflicts import FlagView, blocked_for, flags_of_submission
 from panel_desk.services.rounds import criteria_of
 from panel_desk.store.database import blobs_of
 from panel_desk.store.models import (
     Assignment,
     AssignmentState,
+    ConflictFlag,
     Document,
     NamedPerson,
     Organisation,
@@ -130,7 +132,10 @@ def list_submissions(
                 Assignment.state == AssignmentState.ACTIVE,
             )
         )
-        query = query.where(Submission.id.in_(mine))
+        # A conflict on record keeps a submission from them even if an assignment slipped by.
+        query = query.where(
+            Submission.id.in_(mine), Submission.id.not_in(blocked_for(viewer.email))
+        )
     return [SubmissionRow(*row) for row in session.execute(query)]
 
 
@@ -188,6 +193,7 @@ class SubmissionDetail:
     checks: tuple[CheckView, ...]
     reviewers: int
     history: tuple[HistoryItem, ...] = ()  # empty for a reviewer: the trail is not blinded
+    conflicts: tuple[FlagView, ...] = ()  # the secretariat's view only
 
     @property
     def gaps(self) -> list[CheckView]:
@@ -210,7 +216,10 @@ def _visible_submission(session: Session, submission_id: int, viewer: Viewer | N
                 Person.email == viewer.email,
             )
         )
-        if assigned is None:
+        blocked = session.scalar(
+            blocked_for(viewer.email).where(ConflictFlag.submission_id == submission_id)
+        )
+        if assigned is None or blocked is not None:
             submission = None
     if submission is None:
         raise NotFound("submission", f"no submission {submission_id} that you may see")
@@ -292,6 +301,9 @@ def submission_detail(
         ),
         reviewers=reviewers or 0,
         history=_history(session, round_.ref, submission.ref, viewer),
+        conflicts=tuple(flags_of_submission(session, submission.id))
+        if viewer is None or viewer.role == Role.SECRETARIAT
+        else (),
     )
 
 
