@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 from panel_desk import __version__
 from panel_desk.services import rounds
 from panel_desk.services.vocabulary import Role
+from panel_desk.ui.assignment.page import AssignmentPage
 from panel_desk.ui.audit.page import AuditPage
+from panel_desk.ui.conflicts.page import ConflictsPage
 from panel_desk.ui.rounds import setup
 from panel_desk.ui.rounds.navigator import RoundsNavigator
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
@@ -48,7 +50,7 @@ SETTINGS_TABLE = "main_window/submissions_header"
 SETTINGS_ROUND = "main_window/round"
 SETTINGS_PAGE = "main_window/page"
 
-PAGES: list[PageFactory] = [SubmissionsPage, AuditPage]
+PAGES: list[PageFactory] = [SubmissionsPage, ConflictsPage, AssignmentPage, AuditPage]
 """Every page, in tab order; a capability adds its page here."""
 
 

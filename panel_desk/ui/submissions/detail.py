@@ -12,6 +12,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from panel_desk.services.submission_views import SubmissionDetail
+from panel_desk.ui.conflicts.render import conflicts_section
 
 _CSS = """
 p.title { font-size: 15px; font-weight: bold; margin: 2px 0 4px 0; }
@@ -61,6 +62,7 @@ def render(detail: SubmissionDetail) -> str:
         "<table width='100%'>",
         *(f"<tr><td class=label width='30%'>{k}</td><td>{v}</td></tr>" for k, v in overview),
         "</table>",
+        conflicts_section(detail.conflicts) if detail.conflicts else "",
         "<h2>Screening</h2>",
     ]
     if not detail.checks:
