@@ -8,7 +8,15 @@ from collections import Counter
 
 from panel_desk.cli.common import Commands, actor, add_common, database, print_json
 from panel_desk.errors import BadInput
-from panel_desk.services import assignment, conflict_decisions, conflicts, organisations, rounds
+from panel_desk.services import (
+    assignment,
+    assignment_changes,
+    conflict_decisions,
+    conflict_declarations,
+    conflicts,
+    organisations,
+    rounds,
+)
 
 
 def _required(args: argparse.Namespace, name: str) -> str:
@@ -86,7 +94,7 @@ def cmd_second(args: argparse.Namespace) -> int:
 
 def cmd_declare(args: argparse.Namespace) -> int:
     flag = database(args).run(
-        conflicts.declare_conflict, args.round, _as(args), args.submission, args.reason
+        conflict_declarations.declare_conflict, args.round, _as(args), args.submission, args.reason
     )
     print(f"conflict declared: {flag.person_email} and {flag.submission_ref} (flag #{flag.id})")
     return 0
@@ -101,10 +109,12 @@ def cmd_assign(args: argparse.Namespace) -> int:
     if args.submission or args.reviewer:
         submission, reviewer = _required(args, "submission"), _required(args, "reviewer")
         if args.withdraw:
-            done = db.run(assignment.withdraw_reviewer, args.round, submission, reviewer, who)
+            done = db.run(
+                assignment_changes.withdraw_reviewer, args.round, submission, reviewer, who
+            )
             print(f"{reviewer} {'withdrawn from' if done else 'was not on'} {submission}")
         else:
-            db.run(assignment.assign_reviewer, args.round, submission, reviewer, who)
+            db.run(assignment_changes.assign_reviewer, args.round, submission, reviewer, who)
             print(f"{reviewer} assigned to {submission}")
         return 0
     report = db.run(assignment.assign_round, args.round, args.per_submission, args.max_load, who)

@@ -31,6 +31,7 @@ from panel_desk.services import (
     assignment,
     audit,
     conflict_decisions,
+    conflict_declarations,
     conflicts,
     roster,
     rounds,
@@ -514,7 +515,7 @@ def _declare_one(session: Session, round_: Round) -> bool:
     ).first()
     if found is None:
         return False
-    conflicts.declare_conflict(
+    conflict_declarations.declare_conflict(
         session,
         round_.ref,
         found.email,

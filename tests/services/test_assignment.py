@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from panel_desk.errors import BadInput
-from panel_desk.services import assignment, conflict_decisions, conflicts, rounds
+from panel_desk.services import (
+    assignment,
+    assignment_changes,
+    conflict_decisions,
+    conflicts,
+    rounds,
+)
 from panel_desk.services.assignment_plan import Task, plan_teams
 from panel_desk.services.database import Database, open_database
 from panel_desk.store.models import Assignment, AssignmentState, ConflictFlag, Person, PersonRole
@@ -88,7 +94,7 @@ def test_no_valid_team_is_reported_and_nothing_partial_assigned(
     assert "S-3" not in teams(empty_db)
     assert "ppi.only@gmail.com" not in teams(empty_db)["S-2"]
 
-    empty_db.run(assignment.withdraw_reviewer, "GW-C-01", "S-2", "a@a.example", "test")
+    empty_db.run(assignment_changes.withdraw_reviewer, "GW-C-01", "S-2", "a@a.example", "test")
     report = empty_db.run(assignment.assign_round, "GW-C-01", 3, 1)
     reasons = {o.ref: o.reason for o in report.unassigned}
     assert "S-2" in reasons and "a@a.example" not in teams(empty_db).get("S-2", set())
@@ -135,7 +141,7 @@ def test_a_submission_not_through_screening_gets_nobody(empty_db: Database, tmp_
 
     assert report.skipped == (("S-1", "screening: gaps returned"),) and report.added == 0
     with pytest.raises(BadInput, match="not through screening"):
-        empty_db.run(assignment.assign_reviewer, "GW-C-01", "S-1", "r@x.example", "t")
+        empty_db.run(assignment_changes.assign_reviewer, "GW-C-01", "S-1", "r@x.example", "t")
 
 
 # --- the door ------------------------------------------------------------------------------
@@ -162,7 +168,7 @@ def test_a_refused_assignment_names_the_rule_and_evidence_and_changes_nothing(
 
     with pytest.raises(conflicts.ConflictRefused) as caught:
         conflicted.run(
-            assignment.assign_reviewer, "GW-C-01", "S-1", "insider@testshire.ac.uk", "test"
+            assignment_changes.assign_reviewer, "GW-C-01", "S-1", "insider@testshire.ac.uk", "test"
         )
 
     refused = caught.value
@@ -188,7 +194,7 @@ def test_the_door_refuses_a_blocked_pair_whoever_calls_it(conflicted: Database) 
 
 def test_only_peer_reviewers_are_assigned(conflicted: Database) -> None:
     with pytest.raises(BadInput, match="not a peer reviewer"):
-        conflicted.run(assignment.assign_reviewer, "GW-C-01", "S-1", SECRETARIAT[0], "t")
+        conflicted.run(assignment_changes.assign_reviewer, "GW-C-01", "S-1", SECRETARIAT[0], "t")
 
 
 def test_a_hard_flag_cleared_by_two_lets_the_person_be_assigned(conflicted: Database) -> None:
@@ -200,11 +206,17 @@ def test_a_hard_flag_cleared_by_two_lets_the_person_be_assigned(conflicted: Data
         if flag.severity == "hard":
             with pytest.raises(conflicts.ConflictRefused, match="awaits a second"):
                 conflicted.run(
-                    assignment.assign_reviewer, "GW-C-01", "S-1", "insider@testshire.ac.uk", "t"
+                    assignment_changes.assign_reviewer,
+                    "GW-C-01",
+                    "S-1",
+                    "insider@testshire.ac.uk",
+                    "t",
                 )
             conflicted.run(conflict_decisions.second, flag.id, SECRETARIAT[1])
 
-    conflicted.run(assignment.assign_reviewer, "GW-C-01", "S-1", "insider@testshire.ac.uk", "t")
+    conflicted.run(
+        assignment_changes.assign_reviewer, "GW-C-01", "S-1", "insider@testshire.ac.uk", "t"
+    )
 
     assert teams(conflicted) == {"S-1": {"insider@testshire.ac.uk"}}
 
@@ -219,9 +231,9 @@ def test_a_batch_withdrawn_and_made_again(empty_db: Database, tmp_path: Path) ->
     report = empty_db.run(assignment.assign_round, "GW-C-01")
     pairs = [(o.ref, e) for o in report.outcomes for e in o.added]
 
-    assert empty_db.run(assignment.withdraw_many, "GW-C-01", pairs, "t", "undo") == 6
+    assert empty_db.run(assignment_changes.withdraw_many, "GW-C-01", pairs, "t", "undo") == 6
     assert teams(empty_db) == {}
-    assert empty_db.run(assignment.assign_many, "GW-C-01", pairs, "t", "redo") == 6
+    assert empty_db.run(assignment_changes.assign_many, "GW-C-01", pairs, "t", "redo") == 6
     states = empty_db.read(lambda s: set(s.scalars(select(Assignment.state))))
     assert states == {AssignmentState.ACTIVE} and len(teams(empty_db)) == 2
 

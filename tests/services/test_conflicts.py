@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from panel_desk.errors import BadInput
 from panel_desk.services import (
-    assignment,
+    assignment_changes,
     conflict_decisions,
+    conflict_declarations,
     conflicts,
     organisations,
     roster,
@@ -352,7 +353,7 @@ def test_changed_evidence_reopens_a_decided_flag(empty_db: Database, tmp_path: P
 
 def test_detection_withdraws_someone_newly_conflicted(empty_db: Database, tmp_path: Path) -> None:
     build(empty_db, tmp_path, [P("rev@a.example")], [S("S-1")])
-    empty_db.run(assignment.assign_reviewer, "GW-C-01", "S-1", "rev@a.example", "test")
+    empty_db.run(assignment_changes.assign_reviewer, "GW-C-01", "S-1", "rev@a.example", "test")
     assert teams(empty_db) == {"S-1": {"rev@a.example"}}
 
     _roster_change(
@@ -436,7 +437,9 @@ def test_reopening_a_decision_blocks_again_and_withdraws(flagged: Database) -> N
     flagged.run(conflict_decisions.decide, soft.id, "clear", "No tie.", SECRETARIAT[0])
     flagged.run(conflict_decisions.decide, hard.id, "clear", "Left.", SECRETARIAT[0])
     flagged.run(conflict_decisions.second, hard.id, SECRETARIAT[1])
-    flagged.run(assignment.assign_reviewer, "GW-C-01", "S-1", "colleague@testshire.ac.uk", "t")
+    flagged.run(
+        assignment_changes.assign_reviewer, "GW-C-01", "S-1", "colleague@testshire.ac.uk", "t"
+    )
     assert teams(flagged) == {"S-1": {"colleague@testshire.ac.uk"}}
 
     reopened = flagged.run(conflict_decisions.decide, soft.id, "reopen", "", SECRETARIAT[1])
@@ -461,7 +464,7 @@ def test_nobody_decides_their_own_conflict_nor_a_reviewers_declaration(
             conflict_decisions.decide, own.id, "clear", "Fine.", "sec.three@centre.example"
         )
     declared = empty_db.run(
-        conflicts.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "My student."
+        conflict_declarations.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "My student."
     )
     with pytest.raises(BadInput, match="stands"):
         empty_db.run(conflict_decisions.decide, declared.id, "clear", "No.", SECRETARIAT[0])
@@ -477,15 +480,15 @@ def test_a_reviewers_declaration_withdraws_and_hides_the_submission(
 ) -> None:
     build(empty_db, tmp_path, [P("rev@a.example")], [S("S-1"), S("S-2")])
     for ref in ("S-1", "S-2"):
-        empty_db.run(assignment.assign_reviewer, "GW-C-01", ref, "rev@a.example", "test")
+        empty_db.run(assignment_changes.assign_reviewer, "GW-C-01", ref, "rev@a.example", "test")
     with pytest.raises(BadInput, match="empty"):
-        empty_db.run(conflicts.declare_conflict, "GW-C-01", "rev@a.example", "S-1", " ")
+        empty_db.run(conflict_declarations.declare_conflict, "GW-C-01", "rev@a.example", "S-1", " ")
 
     flag = empty_db.run(
-        conflicts.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "I co-wrote it."
+        conflict_declarations.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "I co-wrote it."
     )
     again = empty_db.run(
-        conflicts.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "I co-wrote it."
+        conflict_declarations.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "I co-wrote it."
     )
 
     assert (flag.rule, flag.severity, flag.status) == ("own_declaration", "hard", "declared")
@@ -496,7 +499,7 @@ def test_a_reviewers_declaration_withdraws_and_hides_the_submission(
     listed = empty_db.read(submission_views.list_submissions, round_id, viewer)
     assert [r.ref for r in listed] == ["S-2"]
     with pytest.raises(BadInput, match="cannot be assigned"):
-        empty_db.run(assignment.assign_reviewer, "GW-C-01", "S-1", "rev@a.example", "test")
+        empty_db.run(assignment_changes.assign_reviewer, "GW-C-01", "S-1", "rev@a.example", "test")
 
 
 def test_certifying_no_conflict_is_recorded_or_refused(empty_db: Database, tmp_path: Path) -> None:
@@ -506,21 +509,25 @@ def test_certifying_no_conflict_is_recorded_or_refused(empty_db: Database, tmp_p
         [P("rev@a.example"), P("colleague@testshire.ac.uk")],
         [S("S-1", named="lead@wolds.example")],
     )
-    empty_db.run(assignment.assign_reviewer, "GW-C-01", "S-1", "rev@a.example", "test")
+    empty_db.run(assignment_changes.assign_reviewer, "GW-C-01", "S-1", "rev@a.example", "test")
     with empty_db.transaction() as session:
         from panel_desk.store.models import Assignment
 
         aid = session.scalar(select(Assignment.id))
         session.add(Review(assignment_id=aid, version=1, state=ReviewState.DRAFT.value))
 
-    empty_db.run(conflicts.certify_no_conflict, "GW-C-01", "rev@a.example", "S-1")
+    empty_db.run(conflict_declarations.certify_no_conflict, "GW-C-01", "rev@a.example", "S-1")
 
     certified = empty_db.read(lambda s: s.scalar(select(Review.no_conflict_certified)))
     assert certified is True
     actions = empty_db.read(lambda s: list(s.scalars(select(AuditEvent.action))))
     assert "conflict.none_certified" in actions
     with pytest.raises(BadInput, match="not assigned"):
-        empty_db.run(conflicts.certify_no_conflict, "GW-C-01", "colleague@testshire.ac.uk", "S-1")
-    empty_db.run(conflicts.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "Late doubt.")
+        empty_db.run(
+            conflict_declarations.certify_no_conflict, "GW-C-01", "colleague@testshire.ac.uk", "S-1"
+        )
+    empty_db.run(
+        conflict_declarations.declare_conflict, "GW-C-01", "rev@a.example", "S-1", "Late doubt."
+    )
     with pytest.raises(BadInput, match="cannot certify"):
-        empty_db.run(conflicts.certify_no_conflict, "GW-C-01", "rev@a.example", "S-1")
+        empty_db.run(conflict_declarations.certify_no_conflict, "GW-C-01", "rev@a.example", "S-1")

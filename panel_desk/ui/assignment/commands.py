@@ -9,7 +9,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand
 
 from panel_desk.errors import BadInput
-from panel_desk.services import assignment
+from panel_desk.services import assignment_changes
 from panel_desk.ui.workspace import Workspace
 
 Pairs = list[tuple[str, str]]  # (submission ref, reviewer e-mail)
@@ -43,16 +43,20 @@ class TeamChange(QUndoCommand):
         me = self.workspace.person.email
         if len(self.pairs) == 1:
             ref, email = self.pairs[0]
-            self.workspace.run(assignment.assign_reviewer, self.round_ref, ref, email, me)
+            self.workspace.run(assignment_changes.assign_reviewer, self.round_ref, ref, email, me)
         else:
             self.workspace.run(
-                assignment.assign_many, self.round_ref, self.pairs, me, f"redo: {self.text()}"
+                assignment_changes.assign_many,
+                self.round_ref,
+                self.pairs,
+                me,
+                f"redo: {self.text()}",
             )
 
     def _remove(self) -> None:
         me = self.workspace.person.email
         self.workspace.run(
-            assignment.withdraw_many, self.round_ref, self.pairs, me, f"undo: {self.text()}"
+            assignment_changes.withdraw_many, self.round_ref, self.pairs, me, f"undo: {self.text()}"
         )
 
     def _apply(self, add: bool) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from panel_desk.errors import BadInput, Cancelled
-from panel_desk.services import assignment, assignment_views
+from panel_desk.services import assignment, assignment_changes, assignment_views
 from panel_desk.services.assignment_views import AssignmentOverview, TeamRow
 from panel_desk.services.conflicts import ConflictRefused
 from panel_desk.services.rounds import RoundSummary
@@ -322,7 +322,7 @@ class AssignmentPage(QWidget):
         assert self.summary is not None
         me = self.workspace.person.email
         try:
-            self.workspace.run(assignment.assign_reviewer, self.summary.ref, ref, email, me)
+            self.workspace.run(assignment_changes.assign_reviewer, self.summary.ref, ref, email, me)
         except BadInput as error:
             self._failed(error)
             return False
@@ -337,7 +337,9 @@ class AssignmentPage(QWidget):
             return
         email = self._member_emails[at]
         me = self.workspace.person.email
-        self.workspace.run(assignment.withdraw_reviewer, self.summary.ref, row.ref, email, me)
+        self.workspace.run(
+            assignment_changes.withdraw_reviewer, self.summary.ref, row.ref, email, me
+        )
         self._push(f"remove {email} from {row.ref}", [(row.ref, email)], adding=False)
         self.status.emit(f"{email} withdrawn from {row.ref} (Ctrl+Z to undo)")
         self._load()
