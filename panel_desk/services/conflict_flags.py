@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from panel_desk.errors import BadInput, NotFound
@@ -149,15 +149,44 @@ def list_flags(
     round_id: int,
     person_id: int | None = None,
     submission_id: int | None = None,
+    search: str = "",
+    limit: int | None = None,
 ) -> list[FlagView]:
+    """The round's flags (a person's, a submission's), ordered by submission and person.
+
+    `search` keeps those whose person (name or e-mail) or submission ref holds every word;
+    `limit` reads no more than that many, so a view of a 20,000-submission round need not
+    hold hundreds of thousands of flags at once.
+    """
     query = _flags_query().where(ConflictFlag.round_id == round_id)
     if person_id is not None:
         query = query.where(ConflictFlag.person_id == person_id)
     if submission_id is not None:
         query = query.where(ConflictFlag.submission_id == submission_id)
+    for word in search.split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                Person.email.ilike(pattern, escape="\\"),
+                Person.name.ilike(pattern, escape="\\"),
+                Submission.ref.ilike(pattern, escape="\\"),
+            )
+        )
+    if limit is not None:
+        query = query.limit(limit)
     flags = [FlagView(*row) for row in session.execute(query)]
     flags.sort(key=lambda f: (f.submission_ref, f.person_name, f.rule_number))
     return flags
+
+
+def count_flags(session: Session, round_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(ConflictFlag).where(ConflictFlag.round_id == round_id)
+        )
+        or 0
+    )
 
 
 def flag_by_id(session: Session, flag_id: int) -> FlagView:

@@ -15,11 +15,12 @@ conflict_declarations.py, the secretariat's decisions in conflict_decisions.py.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import String, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from panel_desk.services import audit
@@ -29,6 +30,7 @@ from panel_desk.services.conflict_flags import (
     FlagView,
     blocked_for,
     blocked_pairs,
+    count_flags,
     flag_by_id,
     flags_of_submission,
     list_flags,
@@ -57,6 +59,7 @@ __all__ = [
     "blocked_for",
     "blocked_pairs",
     "check_pair",
+    "count_flags",
     "detect_conflicts",
     "flag_by_id",
     "flags_of_submission",
@@ -128,7 +131,9 @@ def _sync(
         ConflictFlag.person_id,
         ConflictFlag.submission_id,
         ConflictFlag.rule,
-        ConflictFlag.evidence,
+        # The stored text, not parsed: comparing it with the new evidence serialised the same
+        # way spares parsing a whole round's evidence when nothing changed.
+        type_coerce(ConflictFlag.evidence, String).label("evidence"),
         ConflictFlag.status,
         ConflictFlag.decided_by_id,
     ).where(ConflictFlag.round_id == round_.id, ConflictFlag.rule != OWN_DECLARATION.key)
@@ -157,7 +162,7 @@ def _sync(
                     "created_at": now,
                 }
             )
-        elif row.evidence != evidence:
+        elif row.evidence != json.dumps(evidence) and json.loads(row.evidence) != evidence:
             updates.append(
                 {
                     "id": row.id,

@@ -149,3 +149,21 @@ def test_checking_again_reports_what_changed(qtbot, open_window) -> None:
 
     assert "0 new, 0 reopened, 0 lapsed" in told.args[0]
     assert page.model.total == before
+
+
+def test_on_a_big_round_the_filter_asks_the_database(qtbot, open_window, monkeypatch) -> None:
+    from panel_desk.ui.conflicts import page as page_module
+
+    monkeypatch.setattr(page_module, "HELD", 10)
+    window = open_window()
+    page = _open(qtbot, window)
+    page.state.setCurrentIndex(page.state.count() - 1)  # every flag
+    assert page.model.total == 10 and "shown of" in page.count.text()
+    everyone = {f.person_name for f in _rows(page)}
+    wanted = "GW-16"
+
+    qtbot.keyClicks(page.filter, wanted)
+    qtbot.waitUntil(lambda: {f.submission_ref for f in _rows(page)} == {wanted})
+
+    assert page.model.total <= 10 and everyone  # read again, for GW-16 only
+    assert page.count.text().endswith("flags") and "shown of" in page.count.text()

@@ -113,7 +113,7 @@ class AssignmentPage(QWidget):
 
         self.teams = ListTableModel(TEAM_COLUMNS, lambda r: r.submission_id, self)
         self.table = table_view(self.teams, "teamsTable", "Submissions and their teams", 1)
-        for column, width in ((0, 64), (2, 110), (3, 46), (4, 190), (5, 140), (6, 70)):
+        for column, width in ((0, 84), (2, 110), (3, 46), (4, 190), (5, 140), (6, 70)):
             self.table.setColumnWidth(column, width)
         self.loads = ListTableModel(LOAD_COLUMNS, lambda r: r.person_id, self)
         self.load_table = table_view(self.loads, "loadTable", "Load per reviewer", 2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,6 +66,10 @@ STATES: tuple[tuple[str, Callable[[FlagView], bool] | None], ...] = (
 )
 
 
+HELD = 5_000
+"""The most flags the page reads at once; beyond it the filter words go to the database."""
+
+
 class ConflictsPage(QWidget):
     title: ClassVar[str] = "Conflicts"
     roles: ClassVar[frozenset[Role]] = frozenset({Role.SECRETARIAT})
@@ -95,13 +99,12 @@ class ConflictsPage(QWidget):
         self.state.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.state.setMinimumContentsLength(12)
+        self.state.setMinimumContentsLength(22)
         self.state.setAccessibleName("Decision")
         self.state.addItems([label for label, _ in STATES])
         self.count = QLabel()
         self.count.setObjectName("conflictCount")
-        self.count.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.count.setMinimumWidth(90)
+        self.count.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.check = QPushButton("Check conflicts now")
         self.check.setObjectName("checkConflictsButton")
         self.check.setToolTip("Run the rules again over the roster and the submissions (Ctrl+K)")
@@ -147,12 +150,12 @@ class ConflictsPage(QWidget):
             actions.addWidget(button)
             self.buttons[decision] = button
         actions.addStretch(1)
+        actions.addWidget(self.count)
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter, 1)
         bar.addWidget(self.rule)
         bar.addWidget(self.state)
-        bar.addWidget(self.count)
         bar.addWidget(self.check)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -176,7 +179,14 @@ class ConflictsPage(QWidget):
         check.triggered.connect(self.check_now)
         self.addAction(check)
         self.check.clicked.connect(self.check_now)
-        self.filter.textChanged.connect(self._refilter)
+        self._search = QTimer(
+            self
+        )  # on a big round the filter asks the database, once typing pauses
+        self._search.setSingleShot(True)
+        self._search.setInterval(250)
+        self._search.timeout.connect(self._load)
+        self._in_database = 0  # flags in the round when more than are held at once, else 0
+        self.filter.textChanged.connect(self._filter_changed)
         self.rule.currentIndexChanged.connect(self._refilter)
         self.state.currentIndexChanged.connect(self._refilter)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
@@ -196,24 +206,41 @@ class ConflictsPage(QWidget):
     # --- loading and filtering -----------------------------------------------------------
 
     def _load(self, keep: int | None = None) -> None:
+        """Read the round's flags: all of them, or on a round with more than HELD, those
+        matching the filter words (the first HELD of them)."""
         keep = keep if keep is not None else (self._chosen.id if self._chosen else None)
-        flags = (
-            []
-            if self.summary is None
-            else self.workspace.read(conflicts.list_flags, self.summary.id)
-        )
+        flags: list[FlagView] = []
+        self._in_database = 0
+        if self.summary is not None:
+            total = self.workspace.read(conflicts.count_flags, self.summary.id)
+            if total > HELD:
+                self._in_database = total
+                flags = self.workspace.read(
+                    conflicts.list_flags, self.summary.id, search=self.filter.text(), limit=HELD
+                )
+            else:
+                flags = self.workspace.read(conflicts.list_flags, self.summary.id)
         self.model.set_rows(flags)
-        self._select(keep)
+        self._refilter(keep)
 
-    def _refilter(self) -> None:
-        keep = self._chosen.id if self._chosen else None
+    def _filter_changed(self) -> None:
+        if self._in_database:
+            self._search.start()
+        else:
+            self._refilter()
+
+    def _refilter(self, keep: int | None = None) -> None:
+        if not isinstance(keep, int) or isinstance(keep, bool):
+            keep = self._chosen.id if self._chosen else None
         rule = self._rules[self.rule.currentIndex()]
         state = STATES[self.state.currentIndex()][1]
 
         def accept(flag: FlagView) -> bool:
             return (not rule or flag.rule == rule) and (state is None or state(flag))
 
-        self.model.set_filter(self.filter.text(), accept)
+        # On a big round the database has already applied the words.
+        words = "" if self._in_database else self.filter.text()
+        self.model.set_filter(words, accept)
         self._select(keep)
 
     def show_filtered(self, text: str, state: int = len(STATES) - 1) -> None:
@@ -223,7 +250,15 @@ class ConflictsPage(QWidget):
 
     def _after_reset(self) -> None:
         shown, total = self.model.rowCount(), self.model.total
-        self.count.setText(f"{shown} of {total} flags" if shown != total else f"{total} flags")
+        if self._in_database:
+            self.count.setText(f"{shown:,} shown of {self._in_database:,} flags")
+            self.count.setToolTip(
+                f"A round this size has too many flags to list at once: the first {HELD:,} "
+                "matching the filter are read. Type a person or a submission to find theirs."
+            )
+        else:
+            self.count.setText(f"{shown} of {total} flags" if shown != total else f"{total} flags")
+            self.count.setToolTip("")
         if total == 0:
             self.empty.setText(
                 "No conflicts of interest on record for this round. Check them now "
