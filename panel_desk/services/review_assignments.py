@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput, NotFound
+from panel_desk.services.conflict_rules import OWN_DECLARATION
 from panel_desk.services.review_rules import CriterionForm, RecommendationForm, criteria_forms
 from panel_desk.services.roster import person_by_email
 from panel_desk.services.rounds import criteria_of, round_by_ref
@@ -33,8 +34,8 @@ from panel_desk.store.models import (
     Submission,
 )
 
-OWN_DECLARATION_RULE = "own_declaration"
-"""The conflict rule a reviewer's own declaration is recorded under (conflict_rules.py)."""
+OWN_DECLARATION_RULE = OWN_DECLARATION.key
+"""The conflict rule a reviewer's own declaration is recorded under."""
 
 
 class Progress(StrEnum):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -38,11 +38,12 @@ from panel_desk.services.reviewing import (
     OWN_DECLARATION_RULE,
     Mine,
     content_of,
+    declare_conflict,
     declared_submissions,
     find_assignment,
     mine,
     my_reviews,
-    record_conflict_declaration,
+    record_no_conflict_certification,
 )
 from panel_desk.services.roster import person_by_email
 from panel_desk.services.rounds import round_by_ref
@@ -81,7 +82,7 @@ class ReviewRecord:
 class DeclarationRecord:
     submission_ref: str
     reason: str
-    declared_at: datetime
+    declared_on: date
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ class ReviewerRecords:
                 {
                     "submission": d.submission_ref,
                     "reason": d.reason,
-                    "at": d.declared_at.isoformat(),
+                    "declared_on": d.declared_on.isoformat(),
                 }
                 for d in self.declarations
             ],
@@ -157,6 +158,13 @@ class _Reader:
         if value.tzinfo is None:
             raise self.fail(f"{where}.{key}", "has no time zone")
         return value
+
+    def day(self, node: Any, key: str, where: str) -> date:
+        text = self.get(node, key, str, where)
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise self.fail(f"{where}.{key}", f"{text!r} is not a date (YYYY-MM-DD)") from None
 
     def version(self, node: Any, where: str) -> VersionRecord:
         scores = []
@@ -205,7 +213,7 @@ class _Reader:
             DeclarationRecord(
                 self.get(node, "submission", str, f"declarations[{i}]"),
                 self.get(node, "reason", str, f"declarations[{i}]"),
-                self.moment(node, "at", f"declarations[{i}]"),  # type: ignore[arg-type]
+                self.day(node, "declared_on", f"declarations[{i}]"),
             )
             for i, node in enumerate(self.get(data, "declarations", list, "records"))
         ]
@@ -253,7 +261,11 @@ def export_records(session: Session, round_ref: str, email: str) -> ReviewerReco
                 ReviewRecord(item.submission_ref, tuple(_record(session, r) for r in versions))
             )
     declarations = [
-        DeclarationRecord(ref, str(flag.evidence.get("reason", "")), flag.created_at)
+        DeclarationRecord(
+            ref,
+            str(flag.evidence.get("reason", "")),
+            _declared_on(flag.evidence.get("declared_on"), flag.created_at),
+        )
         for flag, ref in session.execute(
             select(ConflictFlag, _submission_ref())
             .where(
@@ -266,6 +278,13 @@ def export_records(session: Session, round_ref: str, email: str) -> ReviewerReco
         )
     ]
     return ReviewerRecords(round_.ref, person.email, tuple(reviews), tuple(declarations))
+
+
+def _declared_on(text: object, fallback: datetime) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return fallback.date()
 
 
 def _submission_ref():
@@ -454,15 +473,18 @@ def apply_records(
             )
         )
     audit.record_many(session, changes)
+    for found, write in ((f, w) for f, _, w in plans if w):
+        if write[-1].state == State.SUBMITTED:
+            # The certificate the reviewer gave, checked again against the hub's flags.
+            record_no_conflict_certification(session, found)
     for found, declaration in declarations:
-        record_conflict_declaration(session, found, declaration.reason.strip())
-        audit.record(
+        declare_conflict(
             session,
-            actor,
-            "conflict.declared_by_reviewer",
-            "submission",
-            found.source,
-            {"round": round_.ref, "reviewer": email, "reason": declaration.reason.strip()},
+            found.assignment.id,
+            email,
+            declaration.reason,
+            declared_on=declaration.declared_on,
+            actor=actor,
         )
     return AppliedRecords(
         tuple(new_versions),

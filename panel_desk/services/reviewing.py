@@ -12,13 +12,13 @@ so a caller needs this one module for a reviewer's work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput
-from panel_desk.services import audit
+from panel_desk.services import audit, conflict_declarations
 from panel_desk.services.review_assignments import (
     OWN_DECLARATION_RULE,
     Mine,
@@ -43,9 +43,6 @@ from panel_desk.services.review_rules import (
 from panel_desk.store.base import utcnow
 from panel_desk.store.models import (
     Assignment,
-    ConflictFlag,
-    ConflictSeverity,
-    ConflictStatus,
     Criterion,
     Review,
     ReviewState,
@@ -244,7 +241,8 @@ def submit_review(
     review.submitted_at = now
     review.updated_at = now
     review.no_conflict_certified = True
-    record_no_conflict_certification(session, found, review.version)
+    session.flush()
+    record_no_conflict_certification(session, found)
     audit.record(
         session,
         email,
@@ -310,46 +308,36 @@ def discard_correction(session: Session, assignment_id: int, email: str) -> int:
     return version - 1
 
 
-def declare_conflict(session: Session, assignment_id: int, email: str, reason: str) -> None:
-    """Declare a conflict of interest with an assigned submission: it is then not scored."""
+def declare_conflict(
+    session: Session,
+    assignment_id: int,
+    email: str,
+    reason: str,
+    declared_on: date | None = None,
+    actor: str | None = None,
+) -> None:
+    """Declare a conflict of interest with an assigned submission: it is then not scored.
+    Recorded by conflict_declarations (rule own_declaration), which withdraws the
+    assignment and writes the audit event."""
     found = mine(session, assignment_id, email)
     if found.conflict_declared:
         raise BadInput(found.source, "you have already declared a conflict with it")
     if not reason.strip():
         raise BadInput("--reason", "say what the conflict of interest is")
-    record_conflict_declaration(session, found, reason.strip())
-    audit.record(
+    conflict_declarations.declare_conflict(
         session,
-        email,
-        "conflict.declared_by_reviewer",
-        "submission",
-        found.source,
-        {**_who(found, 0), "reason": reason.strip()},
+        found.round.ref,
+        found.person.email,
+        found.submission.ref,
+        reason.strip(),
+        actor=actor,
+        declared_on=declared_on,
     )
 
 
-# --- the hooks into conflicts of interest ----------------------------------------------------
-
-
-def record_conflict_declaration(session: Session, found: Mine, reason: str) -> None:
-    """CALL SITE for services/conflicts.declare_conflict (the conflicts engineer's): until it
-    is committed, the declaration is recorded here as that function records it (rule
-    own_declaration, hard, status declared, evidence: reason and date)."""
-    session.add(
-        ConflictFlag(
-            round_id=found.round.id,
-            person_id=found.person.id,
-            submission_id=found.submission.id,
-            rule=OWN_DECLARATION_RULE,
-            severity=ConflictSeverity.HARD.value,
-            evidence={"reason": reason, "declared_on": utcnow().date().isoformat()},
-            status=ConflictStatus.DECLARED.value,
-        )
+def record_no_conflict_certification(session: Session, found: Mine) -> None:
+    """The reviewer's "no conflict" certificate, recorded by conflict_declarations: refused
+    (BadInput) when a conflict is on record for them and this submission."""
+    conflict_declarations.certify_no_conflict(
+        session, found.round.ref, found.person.email, found.submission.ref
     )
-    session.flush()
-
-
-def record_no_conflict_certification(session: Session, found: Mine, version: int) -> None:
-    """CALL SITE for the conflicts engineer's hook recording a reviewer's "no conflict"
-    certification at submission. The certification itself is Review.no_conflict_certified
-    (set by the caller) and the review.submitted audit event."""

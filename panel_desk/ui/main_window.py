@@ -34,6 +34,7 @@ from panel_desk.services.vocabulary import Role
 from panel_desk.ui.assignment.page import AssignmentPage
 from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.conflicts.page import ConflictsPage
+from panel_desk.ui.review_editor.page import MyReviewsPage
 from panel_desk.ui.rounds import setup
 from panel_desk.ui.rounds.navigator import RoundsNavigator
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
@@ -50,7 +51,13 @@ SETTINGS_TABLE = "main_window/submissions_header"
 SETTINGS_ROUND = "main_window/round"
 SETTINGS_PAGE = "main_window/page"
 
-PAGES: list[PageFactory] = [SubmissionsPage, ConflictsPage, AssignmentPage, AuditPage]
+PAGES: list[PageFactory] = [
+    MyReviewsPage,
+    SubmissionsPage,
+    ConflictsPage,
+    AssignmentPage,
+    AuditPage,
+]
 """Every page, in tab order; a capability adds its page here."""
 
 

@@ -108,6 +108,7 @@ def test_a_reviewer_sees_only_their_assignments(open_window, demo_db):
     )
     assert 0 < len(mine) < len(rows)
     window = open_window(Role.REVIEWER, reviewer.email)
+    window.tabs.setCurrentWidget(window.submissions_page)  # a reviewer opens on My reviews
     shown = {
         window.submissions.model.row_at(r).ref for r in range(window.submissions.model.rowCount())
     }
