@@ -17,15 +17,25 @@ BadInput naming the file and the line. Reading the same form twice changes nothi
 
 from __future__ import annotations
 
-import re
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput
 from panel_desk.services import audit
+from panel_desk.services.review_form_text import (
+    FIELD,
+    FORMAT,
+    GUIDE,
+    MAGIC,
+    VALUES,
+    FormSection,
+    ParsedForm,
+    decode,
+    parse_form,
+)
 from panel_desk.services.review_rules import ReviewContent, submission_problems
 from panel_desk.services.review_views import review_form
 from panel_desk.services.reviewing import (
@@ -39,15 +49,7 @@ from panel_desk.services.reviewing import (
 from panel_desk.services.roster import person_by_email
 from panel_desk.services.rounds import round_by_ref
 
-FORMAT = 1
-FIELD = "==+=="
-GUIDE = "==-=="
-MAGIC = "panel_desk offline review form"
 WIDTH = 78
-_META = ("Format", "Round", "Reviewer")
-_PER_SUBMISSION = ("Score", "Comment", "Recommendation", "Conditions", "Overall comment")
-_VALUES = ("Score", "Recommendation")
-_SUBMISSION = re.compile(r"^(\S+)(?:\s+\(version (\d+)\))?$")
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -155,118 +157,6 @@ def write_form(session: Session, email: str, round_ref: str | None, path: Path) 
 # --- reading ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Field:
-    name: str  # "Score", "Comment", …
-    key: str  # criterion key ("" for the recommendation's fields)
-    line: int
-    body: list[tuple[int, str]] = field(default_factory=list)
-
-    def text(self) -> str:
-        lines = [text.rstrip() for _, text in self.body]
-        return "\n".join(lines).strip("\n")
-
-
-@dataclass
-class _Section:
-    ref: str
-    line: int
-    version: int | None
-    fields: list[_Field] = field(default_factory=list)
-
-
-@dataclass
-class ParsedForm:
-    meta: dict[str, tuple[int, str]]
-    sections: list[_Section]
-
-
-def _decode(raw: bytes, source: str) -> str:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise BadInput(source, "is not UTF-8 text: save it as UTF-8", f"line {line}") from None
-    return text.removeprefix("\ufeff")
-
-
-def parse_form(text: str, source: str) -> ParsedForm:
-    """The form's fields with their line numbers; BadInput for anything not in its place."""
-    lines = text.splitlines()
-    first = next((n for n, line in enumerate(lines, 1) if line.strip()), None)
-    if first is None or lines[first - 1].strip() != f"{FIELD} {MAGIC}":
-        raise BadInput(
-            source,
-            f"is not a panel_desk offline review form (the first line should be '{FIELD} {MAGIC}')",
-            f"line {first or 1}",
-        )
-    meta: dict[str, tuple[int, str]] = {}
-    sections: list[_Section] = []
-    seen_refs: dict[str, int] = {}
-    current: _Field | None = None
-    for number, line in enumerate(lines[first:], first + 1):
-        if line.startswith(GUIDE):
-            continue
-        if not line.startswith(FIELD):
-            if current is not None:
-                current.body.append((number, line))
-            elif line.strip():
-                raise BadInput(
-                    source,
-                    "text outside any field: put it after a ==+== line, or start the line "
-                    "with ==-== to keep it as a note",
-                    f"line {number}",
-                )
-            continue
-        current = None
-        header = line[len(FIELD) :].strip()
-        if not header.strip("=") or header == "End of form":
-            continue
-        name, _, argument = (part.strip() for part in header.partition(":"))
-        where = f"line {number}"
-        if name in _META:
-            if name in meta:
-                raise BadInput(source, f"'{name}' is given twice", where)
-            if sections:
-                raise BadInput(source, f"'{name}' must come before the first submission", where)
-            meta[name] = (number, argument)
-        elif name == "Submission":
-            match = _SUBMISSION.match(argument)
-            if match is None:
-                raise BadInput(source, "say which submission: 'Submission: REF'", where)
-            ref, version = match.group(1), match.group(2)
-            if ref in seen_refs:
-                raise BadInput(
-                    source,
-                    f"submission {ref} appears twice (first at line {seen_refs[ref]})",
-                    where,
-                )
-            seen_refs[ref] = number
-            sections.append(_Section(ref, number, int(version) if version else None))
-        elif name in _PER_SUBMISSION:
-            if not sections:
-                raise BadInput(source, f"'{name}' must come after a 'Submission:' line", where)
-            key = argument if name in ("Score", "Comment") else ""
-            if name in ("Score", "Comment") and not key:
-                raise BadInput(source, f"say which criterion: '{name}: KEY'", where)
-            section = sections[-1]
-            twice = next((f for f in section.fields if (f.name, f.key) == (name, key)), None)
-            if twice is not None:
-                label = f"{name}: {key}" if key else name
-                raise BadInput(
-                    source,
-                    f"'{label}' appears twice in submission {section.ref} "
-                    f"(first at line {twice.line})",
-                    where,
-                )
-            current = _Field(name, key, number)
-            section.fields.append(current)
-        else:
-            known = ", ".join((*_META, "Submission", *_PER_SUBMISSION))
-            raise BadInput(source, f"unknown field '{name}' (the fields are {known})", where)
-    return ParsedForm(meta, sections)
-
-
 def _check_meta(session: Session, parsed: ParsedForm, email: str, source: str) -> str:
     """The round's ref, once the form's format, round and reviewer are checked."""
     fmt = parsed.meta.get("Format")
@@ -321,7 +211,7 @@ class FormImport:
         return f"{self.source}: " + "; ".join(parts)
 
 
-def _merged(form, section: _Section, source: str) -> ReviewContent:
+def _merged(form, section: FormSection, source: str) -> ReviewContent:
     """The draft `section` describes: the current values with the form's fields over them."""
     content = form.content
     keys = {c.key for c in form.criteria}
@@ -334,7 +224,7 @@ def _merged(form, section: _Section, source: str) -> ReviewContent:
                 f"no criterion '{item.key}' in {form.round_ref} (criteria: {', '.join(keys)})",
                 where,
             )
-        if item.name in _VALUES:
+        if item.name in VALUES:
             values = [(n, t.strip()) for n, t in item.body if t.strip()]
             if len(values) > 1:
                 raise BadInput(
@@ -386,7 +276,7 @@ def import_form(session: Session, path: Path, email: str) -> FormImport:
         raise BadInput(source, "no such file") from None
     except OSError as exc:
         raise BadInput(source, f"cannot be read: {exc.strerror}") from None
-    parsed = parse_form(_decode(raw, source), source)
+    parsed = parse_form(decode(raw, source), source)
     email = person_by_email(session, email).email
     round_ref = _check_meta(session, parsed, email, source)
     plans = []

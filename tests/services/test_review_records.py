@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from panel_desk.errors import BadInput
-from panel_desk.services import review_records, review_views, reviewing
+from panel_desk.services import returned_reviews, review_records, review_views, reviewing
 from panel_desk.services.database import Database, open_database
 from panel_desk.services.review_records import ReviewerRecords
 from panel_desk.services.review_rules import ReviewContent
@@ -54,10 +54,10 @@ def test_submitted_reviews_reach_the_hub_once_however_often_applied(demo_db, hub
     _submit(demo_db, chosen)
     records = _export(demo_db, chosen.email)
 
-    applied = hub_db.run(review_records.apply_records, records, "secretariat@hub")
+    applied = hub_db.run(returned_reviews.apply_records, records, "secretariat@hub")
     assert (chosen.submission_ref, 1) in applied.new_versions
     after_first = fingerprint(hub_path)
-    again = hub_db.run(review_records.apply_records, records, "secretariat@hub")
+    again = hub_db.run(returned_reviews.apply_records, records, "secretariat@hub")
 
     assert not again.changed
     assert fingerprint(hub_path) == after_first
@@ -71,20 +71,20 @@ def test_a_correction_supersedes_and_an_older_return_is_then_refused(demo_db, hu
     chosen = pick(demo_db, Progress.NOT_STARTED)
     _submit(demo_db, chosen)
     first = _export(demo_db, chosen.email)
-    hub_db.run(review_records.apply_records, first, "hub")
+    hub_db.run(returned_reviews.apply_records, first, "hub")
 
     demo_db.run(reviewing.start_correction, chosen.assignment_id, chosen.email, "Misread")
     corrected = complete_review(demo_db, chosen).with_score("assessment", "not met", "Weak.")
     demo_db.run(reviewing.save_draft, chosen.assignment_id, chosen.email, corrected)
     demo_db.run(reviewing.submit_review, chosen.assignment_id, chosen.email, True)
     second = _export(demo_db, chosen.email)
-    applied = hub_db.run(review_records.apply_records, second, "hub")
+    applied = hub_db.run(returned_reviews.apply_records, second, "hub")
     assert (chosen.submission_ref, 2) in applied.new_versions
     assert _hub_form(hub_db, chosen).content.score("assessment").value == "not met"
 
     before = fingerprint(hub_path)
     with pytest.raises(BadInput, match="stale version: the hub already holds version 2"):
-        hub_db.run(review_records.apply_records, first, "hub")
+        hub_db.run(returned_reviews.apply_records, first, "hub")
     assert fingerprint(hub_path) == before
 
 
@@ -98,17 +98,17 @@ def test_a_draft_on_the_hub_is_updated_and_a_replayed_draft_is_refused(demo_db, 
         ReviewContent().with_score("assessment", "met"),
     )
     draft = _export(demo_db, chosen.email)
-    hub_db.run(review_records.apply_records, draft, "hub")
+    hub_db.run(returned_reviews.apply_records, draft, "hub")
     assert _hub_form(hub_db, chosen).progress == Progress.DRAFT
 
     _submit(demo_db, chosen)
-    applied = hub_db.run(review_records.apply_records, _export(demo_db, chosen.email), "hub")
+    applied = hub_db.run(returned_reviews.apply_records, _export(demo_db, chosen.email), "hub")
     assert (chosen.submission_ref, 1) in applied.updated_drafts
     assert _hub_form(hub_db, chosen).progress == Progress.SUBMITTED
 
     before = fingerprint(hub_path)
     with pytest.raises(BadInput, match="stale version"):
-        hub_db.run(review_records.apply_records, draft, "hub")
+        hub_db.run(returned_reviews.apply_records, draft, "hub")
     assert fingerprint(hub_path) == before
 
 
@@ -153,7 +153,7 @@ def test_records_that_break_the_rules_change_nothing_on_the_hub(demo_db, hub, ed
     )
     before = fingerprint(hub_path)
     with pytest.raises(BadInput, match=expected):
-        hub_db.run(review_records.apply_records, _edited(records, edit), "hub")
+        hub_db.run(returned_reviews.apply_records, _edited(records, edit), "hub")
     assert fingerprint(hub_path) == before
 
 
@@ -162,7 +162,7 @@ def test_a_submitted_version_may_not_be_rewritten_by_a_return(demo_db, hub):
     chosen = pick(demo_db, Progress.NOT_STARTED)
     _submit(demo_db, chosen)
     records = _export(demo_db, chosen.email)
-    hub_db.run(review_records.apply_records, records, "hub")
+    hub_db.run(returned_reviews.apply_records, records, "hub")
 
     def rewrite(data):
         for review in data["reviews"]:
@@ -171,7 +171,7 @@ def test_a_submitted_version_may_not_be_rewritten_by_a_return(demo_db, hub):
 
     before = fingerprint(hub_path)
     with pytest.raises(BadInput, match="differs from the submitted version 1"):
-        hub_db.run(review_records.apply_records, _edited(records, rewrite), "hub")
+        hub_db.run(returned_reviews.apply_records, _edited(records, rewrite), "hub")
     assert fingerprint(hub_path) == before
 
 
@@ -192,7 +192,7 @@ def test_declarations_travel_and_stop_scoring_on_the_hub(demo_db, hub):
     records = _export(demo_db, chosen.email)
     assert [d.submission_ref for d in records.declarations] == [chosen.submission_ref]
 
-    applied = hub_db.run(review_records.apply_records, records, "hub")
+    applied = hub_db.run(returned_reviews.apply_records, records, "hub")
     assert applied.declarations == (chosen.submission_ref,)
     assert _hub_form(hub_db, chosen).progress == Progress.CONFLICT
-    assert not hub_db.run(review_records.apply_records, records, "hub").changed
+    assert not hub_db.run(returned_reviews.apply_records, records, "hub").changed
