@@ -346,3 +346,19 @@ def test_a_numeric_scale_takes_its_numbers_and_arrows_and_clears(qtbot):
     qtbot.keyClicks(chooser, "3")
     qtbot.mouseClick(chooser.buttons[2], Qt.MouseButton.LeftButton)
     assert chooser.value() == ""
+
+
+def test_someone_who_never_pauses_is_saved_all_the_same(
+    qtbot, open_window, demo_db, demo_path, monkeypatch
+):
+    from panel_desk.ui.review_editor import editor as editor_module
+
+    monkeypatch.setattr(editor_module, "MAX_UNSAVED_MS", 300)
+    chosen = pick(demo_db, Progress.DRAFT)
+    page = _open(qtbot, open_window, chosen)
+    comment = page.editor.recommendation.comment
+    comment.setFocus(Qt.FocusReason.TabFocusReason)
+    for word in ("Typing", " on", " and", " on", " without", " a", " pause."):
+        _press(qtbot, Qt.Key.Key_unknown, word)
+        qtbot.wait(AUTOSAVE_MS // 4)  # never long enough for the pause timer
+    assert "Typing on and on" in _review_row(demo_path, chosen.assignment_id)[0][3]

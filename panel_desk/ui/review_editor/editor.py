@@ -2,9 +2,10 @@
 
 Every edit restarts a short timer; when it fires (AUTOSAVE_MS after the last keystroke),
 or when the reviewer leaves the review, the draft is saved — so closing or killing the
-app loses at most the last fraction of a second. Submit (Ctrl+Enter) saves, checks and
-lists what is missing, jumping to the first problem; a submitted review is read-only,
-and changes only through a correction with a reason.
+app loses at most the last fraction of a second (someone who never pauses is saved every
+MAX_UNSAVED_MS). Submit (Ctrl+Enter) saves, checks and lists what is missing, jumping to
+the first problem; a submitted review is read-only, and changes only through a correction
+with a reason.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from html import escape
 from itertools import pairwise
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +39,8 @@ from panel_desk.ui.review_editor.cards import CriterionCard, RecommendationCard
 from panel_desk.ui.workspace import Workspace
 
 AUTOSAVE_MS = 400
+MAX_UNSAVED_MS = 2000
+"""However fast someone types, what they typed is saved at least this often."""
 STYLE = """
 QWidget#reviewBody { background: #f6f7f9; }
 QLabel#reviewTitle { font-size: 13pt; font-weight: bold; }
@@ -83,6 +87,7 @@ class ReviewEditor(EditorActions, QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
+        self._unsaved_since = QElapsedTimer()
 
         self.title = QLabel()
         self.title.setObjectName("reviewTitle")
@@ -141,7 +146,12 @@ class ReviewEditor(EditorActions, QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.problems)
         layout.addWidget(self.scroll, 1)
+        self.filler = QWidget()  # takes the room of the form when there is none to show
+        self.filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        layout.addWidget(self.filler, 1)
         layout.addLayout(footer)
+        for label in (self.banner, self.problems):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -181,6 +191,8 @@ class ReviewEditor(EditorActions, QWidget):
         self.certify.setChecked(False)
         self._clear_body()
         if form is None:
+            self.scroll.hide()
+            self.filler.show()
             self.title.setText("")
             self.banner.setText(escape(empty or "Choose an assignment to review it."))
             self.banner.setProperty("tone", "")
@@ -251,6 +263,7 @@ class ReviewEditor(EditorActions, QWidget):
         if self.recommendation is not None:
             self.recommendation.set_read_only(read_only)
         self.scroll.setVisible(form.progress != Progress.CONFLICT)
+        self.filler.setVisible(form.progress == Progress.CONFLICT)
         self.certify.setVisible(form.editable)
         self.submit_button.setVisible(form.editable)
         self.conflict_button.setVisible(form.progress != Progress.CONFLICT)
@@ -306,7 +319,12 @@ class ReviewEditor(EditorActions, QWidget):
     def _edited(self) -> None:
         if self._loading or self.form is None or not self.form.editable:
             return
-        self._dirty = True
+        if not self._dirty:
+            self._dirty = True
+            self._unsaved_since.start()
+        if self._unsaved_since.elapsed() >= MAX_UNSAVED_MS:
+            self.save_now()
+            return
         self._timer.start()
         if self._problems_shown:
             self._recheck()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from panel_desk.errors import BadInput
 from panel_desk.services import review_form, reviewing, submission_views
+from panel_desk.services.reviewing import Progress
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.dialogs import show_bad_input
@@ -106,6 +107,12 @@ class MyReviewsPage(QWidget):
         self.editor.open_assignment(assignment_id)
         form = self.editor.form
         if form is None:
+            return
+        if form.progress == Progress.CONFLICT:
+            self.detail.show_nothing(
+                f"You declared a conflict of interest with {form.submission_ref}: "
+                "its fields and documents are no longer shown to you."
+            )
             return
         try:
             detail = self.workspace.read(
