@@ -6,7 +6,7 @@ out of band; the person's machine makes a request with it (`make_request`, no da
 needed); the hub checks the request and issues a certificate (`enrol_request`). People who
 work on the hub's own machine are enrolled directly (`enrol_on_hub`). `revoke` ends a key;
 services/key_views.py lists everyone's state. Codes are kept only as hashes; a code works
-once and expires; a new enrolment revokes the person's previous certificate.
+once and expires; a new enrolment supersedes the person's previous certificate.
 """
 
 from __future__ import annotations
@@ -194,8 +194,7 @@ def _issue(
     )
     previous = keys.current_certificate(session, person.email)
     if previous is not None:
-        previous.revoked_at = utcnow()
-        previous.revoke_reason = "replaced by a newly enrolled key"
+        previous.superseded_at = utcnow()  # what it signed stands; it signs nothing new
     record = record_issued(session, person, authority, certificate, method, actor)
     _withdraw_codes(session, person)
     audit.record(

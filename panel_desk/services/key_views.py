@@ -52,6 +52,10 @@ class PersonKeyStatus:
         }
 
 
+def _in_force(record: PersonCertificate) -> bool:
+    return record.revoked_at is None and record.superseded_at is None
+
+
 def key_register(session: Session) -> list[PersonKeyStatus]:
     """Everyone on the roster, by name, with the state of their key."""
     people = session.scalars(
@@ -60,7 +64,7 @@ def key_register(session: Session) -> list[PersonKeyStatus]:
     latest: dict[int, PersonCertificate] = {}
     for record in session.scalars(select(PersonCertificate).order_by(PersonCertificate.id)):
         current = latest.get(record.person_id)
-        if current is None or current.revoked_at is not None or record.revoked_at is None:
+        if current is None or not _in_force(current) or _in_force(record):
             latest[record.person_id] = record  # the one in force wins, else the newest
     codes = {
         code.person_id: code
@@ -77,7 +81,7 @@ def key_register(session: Session) -> list[PersonKeyStatus]:
         roles = tuple(sorted((r.role for r in person.roles), key=lambda r: order.index(Role(r))))
         record = latest.get(person.id)
         code = codes.get(person.id)
-        if record is not None and record.revoked_at is None:
+        if record is not None and _in_force(record):
             state = ENROLLED
         elif code is not None:
             state = CODE_ISSUED if code.expires_at >= now else CODE_EXPIRED

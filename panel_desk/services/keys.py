@@ -3,11 +3,11 @@ person's key on this machine, who signs, and checking a signature against the re
 
 The hub sets up its authority once (`set_up_authority`); people enrol their keys (see
 services/enrolment.py); from then on a signature counts only when it is made with the key
-enrolled for the person it claims (`verify_enrolled`, for returns on the hub) or carries a
-certificate from the authority this database trusts (`verify_under_authority`, for packets
-on a reviewer's machine and for sign-off). Private keys come from the keystore (OS keyring,
-or a passphrase-protected file the user chose) and never reach the database, a log or an
-export; only fingerprints and certificates are recorded.
+enrolled for the person it claims (services/signatures.py `verify_enrolled`, for returns on
+the hub) or carries a certificate from the authority this database trusts
+(`verify_under_authority`, for packets on a reviewer's machine and for sign-off). Private
+keys come from the keystore (OS keyring, or a passphrase-protected file the user chose) and
+never reach the database, a log or an export; only fingerprints and certificates are kept.
 """
 
 from __future__ import annotations
@@ -33,10 +33,7 @@ from panel_desk.crypto.keys import short_fingerprint as short_fingerprint
 from panel_desk.crypto.keystore import KeyringChoice
 from panel_desk.crypto.keystore import NoSecureKeyring as NoSecureKeyring
 from panel_desk.crypto.keystore import PassphraseNeeded as PassphraseNeeded
-from panel_desk.crypto.signing import (
-    SigningIdentity,
-    sign_bytes,
-)
+from panel_desk.crypto.signing import SigningIdentity, sign_bytes
 from panel_desk.errors import BadInput, NotFound
 from panel_desk.services import audit
 from panel_desk.store.models import CertificateAuthority, Person, PersonCertificate
@@ -212,7 +209,11 @@ def current_certificate(session: Session, email: str) -> PersonCertificate | Non
     return session.scalars(
         select(PersonCertificate)
         .join(Person, Person.id == PersonCertificate.person_id)
-        .where(Person.email == email.strip().lower(), PersonCertificate.revoked_at.is_(None))
+        .where(
+            Person.email == email.strip().lower(),
+            PersonCertificate.superseded_at.is_(None),
+            PersonCertificate.revoked_at.is_(None),
+        )
         .order_by(PersonCertificate.id.desc())
     ).first()
 

@@ -12,6 +12,7 @@ factories turn that into BadInput naming the file, as services/exchange/containe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -64,29 +65,37 @@ def verify_enrolled(
             enrolled=load_certificate(record.certificate_pem, subject),
         )
     except VerificationFailed as exc:
-        older = _revoked_with_key(session, expected, signature.key_fingerprint)
+        older = _earlier_with_key(session, expected, signature.key_fingerprint)
         if older is not None:
-            exc.failures.append(_revoked_words(signature.signer, older))
+            exc.failures.append(_earlier_words(signature.signer, older))
         raise
 
 
-def _revoked_with_key(session: Session, email: str, key: str) -> PersonCertificate | None:
+def _earlier_with_key(session: Session, email: str, key: str) -> PersonCertificate | None:
+    """A certificate no longer in force that `email` once had for this key."""
     return session.scalars(
         select(PersonCertificate)
         .join(Person, Person.id == PersonCertificate.person_id)
         .where(
             Person.email == email,
             PersonCertificate.key_fingerprint == key,
-            PersonCertificate.revoked_at.is_not(None),
+            (PersonCertificate.revoked_at.is_not(None))
+            | (PersonCertificate.superseded_at.is_not(None)),
         )
+        .order_by(PersonCertificate.id.desc())
     ).first()
 
 
-def _revoked_words(who: str, record: PersonCertificate) -> str:
-    assert record.revoked_at is not None
+def _earlier_words(who: str, record: PersonCertificate) -> str:
+    if record.revoked_at is not None:
+        return (
+            f"the key that signed was enrolled for {who} but revoked on "
+            f"{record.revoked_at:%Y-%m-%d} ({record.revoke_reason})"
+        )
+    assert record.superseded_at is not None
     return (
-        f"the key that signed was enrolled for {who} but revoked on "
-        f"{record.revoked_at:%Y-%m-%d} ({record.revoke_reason})"
+        f"the key that signed was enrolled for {who} until {record.superseded_at:%Y-%m-%d}, "
+        "when a newer key replaced it"
     )
 
 
@@ -94,9 +103,9 @@ def _why_not_enrolled(session: Session, signature: Signature) -> str:
     who = signature.signer
     if session.scalar(select(Person.id).where(Person.email == who)) is None:
         return f"signed by {who}, who is not on this hub's roster"
-    older = _revoked_with_key(session, who, signature.key_fingerprint)
+    older = _earlier_with_key(session, who, signature.key_fingerprint)
     if older is not None:
-        return f"signed by {who}: {_revoked_words(who, older)}"
+        return f"signed by {who}: {_earlier_words(who, older)}"
     return f"signed by {who}, who has no enrolled key on this hub"
 
 
@@ -107,9 +116,15 @@ def verify_under_authority(
     *,
     subject: str,
     expected_signer: str | None = None,
+    at: datetime | None = None,
 ) -> VerifiedSignature:
     """The signature holds, its certificate comes from the authority this database trusts,
-    and this database has not revoked it; VerificationFailed otherwise."""
+    and this database has not revoked it; VerificationFailed otherwise.
+
+    A certificate superseded by a newer enrolment still counts: what its key signed while
+    in force stands. `at` checks validity at another moment than now (e.g. the time a
+    sign-off was recorded), for certificates that have since expired.
+    """
     signature = _as_signature(signature, subject)
     try:
         authority = authority_certificate(session)
@@ -118,7 +133,12 @@ def verify_under_authority(
             subject, ["this database trusts no certificate authority yet"]
         ) from None
     verified = verify_signature(
-        payload, signature, subject=subject, authority=authority, expected_signer=expected_signer
+        payload,
+        signature,
+        subject=subject,
+        authority=authority,
+        expected_signer=expected_signer,
+        at=at,
     )
     revoked = session.scalars(
         select(PersonCertificate).where(
@@ -128,7 +148,7 @@ def verify_under_authority(
     ).first()
     if revoked is not None:
         raise VerificationFailed(
-            subject, [f"signed by {verified.signer}: " + _revoked_words(verified.signer, revoked)]
+            subject, [f"signed by {verified.signer}: " + _earlier_words(verified.signer, revoked)]
         )
     return verified
 

@@ -91,8 +91,7 @@ def record_certificate(
         return False
     previous = keys.current_certificate(session, email)
     if previous is not None:
-        previous.revoked_at = utcnow()
-        previous.revoke_reason = "replaced by a newer certificate from the hub"
+        previous.superseded_at = utcnow()
     record = record_issued(session, person, authority, certificate, "received", actor)
     audit.record(
         session,

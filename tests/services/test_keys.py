@@ -284,30 +284,41 @@ def test_unenrolled_forged_revoked_and_changed_returns_fail_naming_the_signer(
     assert "revoked on" in revoked and "(laptop stolen)" in revoked
 
 
-def test_a_new_key_replaces_the_old_one(hub: Database, tmp_path: Path) -> None:
-    first = enrol_by_code(hub, AMARA, tmp_path)
-    old = SigningIdentity(AMARA, generate_private_key())  # stands for the key before
+def test_a_new_key_supersedes_the_old_one_and_revoking_distrusts_it(hub: Database) -> None:
+    """What an old key signed while in force stands (sign-off); it signs no new return.
+    A revoked key's signatures are not trusted at all."""
+    keys.create_personal_key(EAG[0])
+    first = hub.run(enrolment.enrol_on_hub, EAG[0], SECRETARIAT)
+    old = hub.read(keys.signing_identity, EAG[0], require_certificate=True)
+    signed_off = sign_bytes(PAYLOAD, old)
 
-    second = enrol_by_code(hub, AMARA, tmp_path)
+    keys.create_personal_key(EAG[0], replace=True)
+    second = hub.run(enrolment.enrol_on_hub, EAG[0], SECRETARIAT)
 
     assert second.replaced == first.fingerprint
     register = {row.email: row for row in hub.read(key_views.key_register)}
-    assert register[AMARA].fingerprint == second.fingerprint
-    hub.read(
-        signatures.verify_enrolled,
-        PAYLOAD,
-        sign_bytes(PAYLOAD, keys.signing_identity(None, AMARA)),
-        expected_signer=AMARA,
-        subject="r",
+    assert (register[EAG[0]].state, register[EAG[0]].fingerprint) == (
+        "enrolled",
+        second.fingerprint,
     )
-    with pytest.raises(VerificationFailed):
+    verified = hub.read(signatures.verify_under_authority, PAYLOAD, signed_off, subject="sign-off")
+    assert verified.key_fingerprint == first.fingerprint
+    with pytest.raises(VerificationFailed) as refused:
         hub.read(
-            signatures.verify_enrolled,
-            PAYLOAD,
-            sign_bytes(PAYLOAD, old),
-            expected_signer=AMARA,
-            subject="r",
+            signatures.verify_enrolled, PAYLOAD, signed_off, expected_signer=EAG[0], subject="r"
         )
+    assert refused.value.failures[-1].startswith(
+        f"the key that signed was enrolled for {EAG[0]} until "
+    )
+    assert refused.value.failures[-1].endswith("when a newer key replaced it")
+
+    new = hub.read(keys.signing_identity, EAG[0], require_certificate=True)
+    later = sign_bytes(PAYLOAD, new)
+    hub.run(enrolment.revoke, EAG[0], "laptop stolen", SECRETARIAT)
+    with pytest.raises(VerificationFailed, match=r"revoked on .* \(laptop stolen\)"):
+        hub.read(signatures.verify_under_authority, PAYLOAD, later, subject="sign-off")
+    hub.read(signatures.verify_under_authority, PAYLOAD, signed_off, subject="sign-off")
+    assert {r.email: r.state for r in hub.read(key_views.key_register)}[EAG[0]] == "revoked"
 
 
 def test_the_container_verifier_refuses_a_forged_return_by_file_name(

@@ -52,8 +52,10 @@ class EnrolmentCode(Base):
 class PersonCertificate(Base):
     """A certificate binding a person's public key to their roster entry.
 
-    At most one per person is in force (`revoked_at` empty); a new enrolment revokes the
-    one before it, so every key a person ever had stays on record.
+    At most one per person is in force (neither superseded nor revoked). Enrolling a new key
+    supersedes the one before: what it signed while in force still verifies, but it signs
+    nothing new. Revoking (a lost laptop, someone leaving) means nothing it signed is
+    trusted any more. Every key a person ever had stays on record.
     """
 
     __tablename__ = "person_certificate"
@@ -69,6 +71,7 @@ class PersonCertificate(Base):
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     enrolled_by: Mapped[str] = mapped_column(String(320))
     method: Mapped[str] = mapped_column(String(20))  # code, on_hub, received
+    superseded_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     revoke_reason: Mapped[str] = mapped_column(default="")
 
