@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from panel_desk.services import roster
 from panel_desk.services.database import open_database
 from panel_desk.services.reviewing import Progress
 from tests.dbstate import fingerprint
@@ -165,3 +166,33 @@ def test_a_reviewer_declares_a_conflict(run_cli, demo_path):
     code, out, _ = run_cli("review", "list", "--json", *who)
     listed = {a["submission"]: a["state"] for a in json.loads(out)["assignments"]}
     assert listed[chosen.submission_ref] == "conflict_declared"
+
+
+def test_the_secretariat_reads_a_reviewers_versions_and_a_reviewer_may_not(run_cli, demo_path):
+    chosen, _ = _chosen(demo_path, Progress.SUBMITTED)
+    db = open_database(demo_path)
+    try:
+        people = db.read(roster.list_people)
+    finally:
+        db.close()
+    secretariat = next(p.email for p in people if "secretariat" in p.roles)
+    other = next(p.email for p in people if p.roles == ("reviewer",) and p.email != chosen.email)
+    which = (
+        "--submission",
+        chosen.submission_ref,
+        "--round",
+        ENDORSEMENT,
+        "--reviewer",
+        chosen.email,
+    )
+    run_cli(
+        "review", "correct", *which[:4], "--reason", "Typo", "--as", chosen.email, "--db", demo_path
+    )
+
+    code, out, err = run_cli("review", "versions", *which, "--as", secretariat, "--db", demo_path)
+    assert (code, err) == (0, "")
+    assert "version 2: draft — correction: Typo" in out
+
+    code, _, err = run_cli("review", "diff", *which, "--as", other, "--db", demo_path)
+    assert code == 2
+    assert "only the secretariat or a moderation chair reads others' reviews" in err
