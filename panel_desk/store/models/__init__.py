@@ -3,6 +3,12 @@
 from panel_desk.store.models.audit import AuditConcern, AuditEvent, AuditHead
 from panel_desk.store.models.conflicts import ConflictFlag
 from panel_desk.store.models.decisions import Appeal, ModerationItem, Recommendation, SignOff
+from panel_desk.store.models.exchange import (
+    ExportedReturn,
+    ImportedPacket,
+    IssuedPacket,
+    ReceivedReturn,
+)
 from panel_desk.store.models.keys import CertificateAuthority, EnrolmentCode, PersonCertificate
 from panel_desk.store.models.people import (
     Affiliation,
@@ -55,6 +61,9 @@ __all__ = [
     "Document",
     "EnrolmentCode",
     "ExpertiseTag",
+    "ExportedReturn",
+    "ImportedPacket",
+    "IssuedPacket",
     "ItemKind",
     "ModerationItem",
     "NamedPerson",
@@ -63,6 +72,7 @@ __all__ = [
     "Person",
     "PersonCertificate",
     "PersonRole",
+    "ReceivedReturn",
     "Recommendation",
     "Review",
     "ReviewState",
