@@ -76,18 +76,27 @@ class ModerationRow:
 
 
 def moderation_list(
-    session: Session, round_id: int, viewer: Viewer | None = None
+    session: Session,
+    round_id: int,
+    viewer: Viewer | None = None,
+    submission_id: int | None = None,
 ) -> list[ModerationRow]:
-    """Every submission of the round that has reviewers, most divergent first."""
+    """Every submission of the round that has reviewers, most divergent first (or just
+    `submission_id`'s row, to refresh it after a save)."""
     _check_viewer(viewer)
     round_ = session.get_one(Round, round_id)
     connection = session.connection()
-    divergence = divergence_by_submission(session, round_)
-    moderated = moderated_items(session, round_id)
+    one = [Assignment.submission_id == submission_id] if submission_id is not None else []
+    divergence = divergence_by_submission(session, round_, submission_id)
+    moderated = moderated_items(session, round_id, submission_id)
     assigned = dict(
         connection.execute(
             select(Assignment.submission_id, func.count())
-            .where(Assignment.round_id == round_id, Assignment.state == AssignmentState.ACTIVE)
+            .where(
+                Assignment.round_id == round_id,
+                Assignment.state == AssignmentState.ACTIVE,
+                *one,
+            )
             .group_by(Assignment.submission_id)
         ).all()
     )
@@ -96,7 +105,7 @@ def moderation_list(
             select(Assignment.submission_id, func.count())
             .select_from(Assignment)
             .join(Review, Review.assignment_id == Assignment.id)
-            .where(*counting(round_id))
+            .where(*counting(round_id, submission_id))
             .group_by(Assignment.submission_id)
         ).all()
     )
@@ -107,12 +116,13 @@ def moderation_list(
             .where(Submission.round_id == round_id, Recommendation.current.is_(True))
         ).all()
     )
+    submissions = select(Submission.id, Submission.ref, Submission.title).where(
+        Submission.round_id == round_id
+    )
+    if submission_id is not None:
+        submissions = submissions.where(Submission.id == submission_id)
     rows: list[ModerationRow] = []
-    for sid, ref, title in connection.execute(
-        select(Submission.id, Submission.ref, Submission.title).where(
-            Submission.round_id == round_id
-        )
-    ).all():
+    for sid, ref, title in connection.execute(submissions).all():
         if sid not in assigned:
             continue
         found = divergence.get(sid)
