@@ -34,6 +34,8 @@ from panel_desk.services.vocabulary import Role
 from panel_desk.ui.assignment.page import AssignmentPage
 from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.conflicts.page import ConflictsPage
+from panel_desk.ui.moderation.page import ModerationPage
+from panel_desk.ui.moderation.ranking_page import RankingPage
 from panel_desk.ui.review_editor.page import MyReviewsPage
 from panel_desk.ui.rounds import setup
 from panel_desk.ui.rounds.navigator import RoundsNavigator
@@ -56,6 +58,8 @@ PAGES: list[PageFactory] = [
     SubmissionsPage,
     ConflictsPage,
     AssignmentPage,
+    ModerationPage,
+    RankingPage,
     AuditPage,
 ]
 """Every page, in tab order; a capability adds its page here."""
@@ -174,7 +178,7 @@ class MainWindow(QMainWindow):
         page_actions = [
             self._action(
                 f"Show {type(page).title}",
-                lambda index=index: self._show_page(index),
+                lambda _checked=False, index=index: self._show_page(index),
                 f"Alt+{index + 1}",
             )
             for index, page in enumerate(self.pages)
