@@ -33,6 +33,7 @@ from panel_desk.services import (
     conflict_decisions,
     conflict_declarations,
     conflicts,
+    moderation_demo,
     roster,
     rounds,
     screening,
@@ -734,6 +735,9 @@ def build_demo(
                         plan.ref,
                         {"from": RoundState.SCREENING.value, "to": state.value},
                     )
+                    if state == RoundState.MODERATION:
+                        chairs = [p.email for p in people if "moderator" in p.roles]
+                        moderation_demo.moderate_some(session, plan.ref, chairs)
                 step += 1
                 totals["submissions"] += plan.size
         progress(steps, steps, "Demo ready")
