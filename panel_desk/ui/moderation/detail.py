@@ -231,7 +231,7 @@ class ModerationDetail(QWidget):
         for column in range(1, self.model.columnCount()):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         for n in range(len(detail.reviewers)):
-            self.matrix.setColumnWidth(1 + n, 150 if detail.revealed else 78)
+            self.matrix.setColumnWidth(1 + n, 112 if detail.revealed else 78)
         if self._delegate_column != self.model.spread_column:
             if self._delegate_column >= 0:
                 self.matrix.setItemDelegateForColumn(self._delegate_column, None)
@@ -248,6 +248,7 @@ class ModerationDetail(QWidget):
         self.read_only.setVisible(not detail.may_moderate)
         self.read_only.setText(detail.why_not)
         self.decision_box.setEnabled(detail.may_moderate)
+        self.decision_box.setVisible(detail.may_moderate)
         self.outcome_box.setEnabled(detail.may_moderate)
         row = self.model.row_of(keep_row) if keep_row else -1
         if row < 0:

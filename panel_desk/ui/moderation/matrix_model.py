@@ -127,7 +127,7 @@ class MatrixModel(QAbstractTableModel):
             if section == self.moderated_column:
                 return "Moderated"
             reviewer = self.detail.reviewers[section - 1]
-            return f"{reviewer.label} · {reviewer.name}" if reviewer.name else reviewer.label
+            return f"{reviewer.label}\n{reviewer.name}" if reviewer.name else reviewer.label
         if role == Qt.ItemDataRole.ToolTipRole and 0 < section <= self.reviewers:
             reviewer = self.detail.reviewers[section - 1]
             who = f"{reviewer.name} <{reviewer.email}>" if reviewer.email else reviewer.label

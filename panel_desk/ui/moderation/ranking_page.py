@@ -169,13 +169,20 @@ class RankingPage(QWidget):
         self.export_action = QAction("&Export CSV…", self)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(self.export_csv)
-        for action in (self.move_action, self.export_action):
+        self.goto_action = QAction("&Go to the cut-line", self)
+        self.goto_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.goto_action.triggered.connect(self.go_to_cutline)
+        for action in (self.move_action, self.export_action, self.goto_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(action)
         self.move_button = QPushButton("Move the cut-line…")
         self.move_button.setObjectName("moveCutline")
         self.move_button.clicked.connect(self.move_action.trigger)
         self.move_button.setVisible(self.chair)
+        self.goto_button = QPushButton("Go to the cut-line")
+        self.goto_button.setObjectName("goToCutline")
+        self.goto_button.setToolTip("Ctrl+G")
+        self.goto_button.clicked.connect(self.goto_action.trigger)
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setObjectName("exportRanking")
         self.export_button.clicked.connect(self.export_action.trigger)
@@ -217,6 +224,7 @@ class RankingPage(QWidget):
         bar.addWidget(show_label)
         bar.addWidget(self.mode)
         bar.addWidget(self.filter, 1)
+        bar.addWidget(self.goto_button)
         bar.addWidget(self.move_button)
         bar.addWidget(self.export_button)
         body = QSplitter(Qt.Orientation.Horizontal)
@@ -278,8 +286,9 @@ class RankingPage(QWidget):
         self.model.show(None)
         self.empty.setText(text)
         self.stack.setCurrentIndex(1)
-        self.move_action.setEnabled(False)
-        self.export_action.setEnabled(False)
+        for action in (self.move_action, self.export_action, self.goto_action):
+            action.setEnabled(False)
+        self.goto_button.setEnabled(False)
 
     # --- showing -------------------------------------------------------------------------
 
@@ -352,11 +361,23 @@ class RankingPage(QWidget):
         result = self.result
         whole = self.model.whole_ranking and result is not None
         self.table.places = result.cutline.places if whole and result else None
+        self.goto_action.setEnabled(bool(self.table.places))
+        self.goto_button.setEnabled(bool(self.table.places))
         if result is not None and result.cutline.places is not None:
             self.table.label = f"cut-line: {result.cutline.places:,} places"
         self.table.viewport().update()
 
     # --- commands ------------------------------------------------------------------------
+
+    def go_to_cutline(self) -> None:
+        """Scroll to the line and choose the last submission above it."""
+        places = self.table.places
+        if not places:
+            return
+        index = self.model.index(places - 1, 2)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.table.setCurrentIndex(index)
+        self.table.setFocus()
 
     def move_cutline(self) -> None:
         if self.result is None or not self.chair or self.summary is None:
