@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from panel_desk.cli.common import Commands, database
-from panel_desk.paths import default_database_path
+from panel_desk.errors import BadInput
 from panel_desk.services import backup
-from panel_desk.store.engine import database_url
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    _, path = backup.database_target(getattr(args, "db", None))
+    if path is not None and not path.exists():  # opening it would create an empty one
+        raise BadInput(str(path), "no such database to back up")
     result = backup.make_backup(database(args), Path(args.out))
     print(result)
     if result.missing:
@@ -28,7 +30,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    url = database_url(getattr(args, "db", None) or default_database_path())
+    url, _ = backup.database_target(getattr(args, "db", None))
     result = backup.restore_backup(Path(args.file), url, f"local:{getpass.getuser()}")
     print(result)
     return 0

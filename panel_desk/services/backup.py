@@ -45,6 +45,7 @@ from typing import Any
 
 from panel_desk import __version__
 from panel_desk.errors import BadInput
+from panel_desk.paths import default_database_path
 from panel_desk.services import audit
 from panel_desk.services.backup_archive import (
     DATABASE,
@@ -55,7 +56,7 @@ from panel_desk.services.backup_archive import (
 )
 from panel_desk.store.blobs import BlobStore
 from panel_desk.store.database import Database, blob_root
-from panel_desk.store.engine import sqlite_path
+from panel_desk.store.engine import database_url, sqlite_path
 from panel_desk.store.migrate import ScriptDirectory, alembic_config
 
 FORMAT = "panel_desk-backup"
@@ -106,6 +107,13 @@ def snapshot(source: Path, target: Path) -> None:
 def _file_sha256(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def database_target(db: str | None) -> tuple[str, Path | None]:
+    """The URL for what the user gave as --db (the default database when None), and the
+    SQLite file behind it (None for other engines)."""
+    url = database_url(db if db is not None else default_database_path())
+    return url, sqlite_path(url)
 
 
 def _sqlite_file(db: Database) -> Path:

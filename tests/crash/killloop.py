@@ -201,7 +201,7 @@ def kill_loop(
             target = copy_database(base, work / f"run-{number}.sqlite")
             child = start(args(target), env)
             if wait_for_write(target, child):
-                time.sleep(rng.uniform(0, span * 1.25))
+                time.sleep(rng.uniform(0, span * 1.1))
             killed = child.poll() is None
             if killed:
                 child.send_signal(signal.SIGKILL)

@@ -89,6 +89,8 @@ def test_the_cli_writes_a_backup_and_refuses_to_overwrite(
     assert code == 2 and "already exists" in err and out.read_bytes() == before
     code, _, err = run_cli("backup", "--out", tmp_path / "no" / "b.zip", "--db", demo_path)
     assert code == 2 and "there is no folder" in err
+    code, _, err = run_cli("backup", "--out", tmp_path / "c.zip", "--db", tmp_path / "none.db")
+    assert code == 2 and "no such database" in err and not (tmp_path / "none.db").exists()
 
 
 def test_restore_over_a_database_keeps_it_aside(
