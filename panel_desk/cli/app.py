@@ -14,12 +14,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from panel_desk import __version__
-from panel_desk.cli import audit, backup, conflicts, keys, reviewing, round_setup
+from panel_desk.cli import audit, backup, conflicts, exchange, keys, reviewing, round_setup
 from panel_desk.cli import moderation as moderation_commands
 from panel_desk.cli.common import Commands, add_common
 from panel_desk.errors import BadInput, Cancelled, VerificationFailed
 
-COMMAND_MODULES = [round_setup, moderation_commands, conflicts, audit, reviewing, backup, keys]
+COMMAND_MODULES = [
+    round_setup,
+    moderation_commands,
+    conflicts,
+    audit,
+    reviewing,
+    backup,
+    keys,
+    exchange,
+]
 """Each has `register(commands)`; a capability adds its module here."""
 
 
