@@ -160,6 +160,11 @@ class RankingPage(QWidget):
         self.mode.setObjectName("rankingMode")
         self.mode.setAccessibleName("Show")
         self.mode.addItems([label for _, label in MODES])
+        # Long choices must not widen the window: show a part, the list shows them whole.
+        self.mode.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.mode.setMinimumContentsLength(16)
         self.filter = QLineEdit(placeholderText="Filter by ref or title")
         self.filter.setObjectName("rankingFilter")
         self.filter.setClearButtonEnabled(True)
@@ -210,7 +215,7 @@ class RankingPage(QWidget):
         self.explain.setTextFormat(Qt.TextFormat.RichText)
         self.explain.setWordWrap(True)
         self.explain.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.explain.setMinimumWidth(280)
+        self.explain.setMinimumWidth(200)
         self.explain.setMargin(8)
         self.empty = QLabel()
         self.empty.setObjectName("rankingEmpty")
