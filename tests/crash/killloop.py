@@ -162,8 +162,9 @@ def kill_loop(
     seed: int = 7,
     workers: int = 2,
 ) -> KillReport:
-    """Kill `panel-desk args(db)` `kills` times (or until the budget is spent) on copies of
-    the database `setup` made; check each copy afterwards. `workers` children run at once
+    """Kill `panel-desk args(db)` until `kills` SIGKILLs landed before the child ended (or
+    the budget is spent), each on a copy of the database `setup` made; check each copy
+    afterwards, killed or not. `workers` children run at once
     (the machines this runs on have two cores), each on its own copy."""
     rng = random.Random(seed)
     keyring_file = work / "keyring.json"
@@ -187,21 +188,32 @@ def kill_loop(
     for probe in probes:
         assert outcome(probe) == "present", "the command must do its work when left alone"
         check_database(probe, keyring_file)
-    span = max(spans)
+    span = [max(spans)]  # adapted as runs show how long the work takes now
+    pending = [0]  # runs under way, each of which may yet be a kill
     report = KillReport()
-    lock = threading.Lock()  # guards the report, the round numbers and the keyring swap
+    lock = threading.Lock()  # guards the report, the span, run numbers and the keyring swap
 
     def worker(rng: random.Random) -> None:
         while True:
             with lock:
-                if report.rounds >= kills or time.monotonic() - began >= budget_seconds:
+                if (
+                    report.killed + pending[0] >= kills
+                    or time.monotonic() - began >= budget_seconds
+                ):
                     return
                 report.rounds += 1
+                pending[0] += 1
                 number = report.rounds
+                delay = rng.uniform(0, span[0] * 1.1)
             target = copy_database(base, work / f"run-{number}.sqlite")
             child = start(args(target), env)
+            took = None
             if wait_for_write(target, child):
-                time.sleep(rng.uniform(0, span * 1.1))
+                writing_since = time.monotonic()
+                while time.monotonic() - writing_since < delay and child.poll() is None:
+                    time.sleep(0.002)
+                if child.poll() is not None:
+                    took = time.monotonic() - writing_since
             killed = child.poll() is None
             if killed:
                 child.send_signal(signal.SIGKILL)
@@ -211,10 +223,13 @@ def kill_loop(
             if child.returncode not in (0, -signal.SIGKILL):
                 raise AssertionError(f"the child failed: {error}")
             with lock:
+                pending[0] -= 1
                 check_database(target, keyring_file)
                 report.outcomes[outcome(target)] += 1
                 report.killed += killed
                 report.finished += not killed
+                if took is not None:  # the machine is faster now than when calibrated
+                    span[0] = (span[0] + took) / 2
             for leftover in work.glob(f"run-{number}.sqlite*"):
                 if leftover.is_file():
                     leftover.unlink()

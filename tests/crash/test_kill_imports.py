@@ -119,8 +119,7 @@ def demo_outcome(path: Path) -> str:
 def _run(name: str, tmp_path: Path, setup, args, outcome, kills: int, budget: float) -> None:
     result = kill_loop(tmp_path, setup, args, outcome, kills=kills, budget_seconds=budget)
     report(f"kill loop, {name}: {result}")
-    assert result.rounds >= min(kills, 4), "the budget allowed too few runs to prove anything"
-    assert result.killed >= result.rounds // 2, "most kills must land before the child ends"
+    assert result.killed >= min(kills, 4), "the budget allowed too few kills to prove anything"
 
 
 @pytest.mark.slow
