@@ -36,6 +36,7 @@ from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.conflicts.page import ConflictsPage
 from panel_desk.ui.moderation.page import ModerationPage
 from panel_desk.ui.moderation.ranking_page import RankingPage
+from panel_desk.ui.returns.page import ReturnsPage
 from panel_desk.ui.review_editor.page import MyReviewsPage
 from panel_desk.ui.rounds import setup
 from panel_desk.ui.rounds.navigator import RoundsNavigator
@@ -58,6 +59,7 @@ PAGES: list[PageFactory] = [
     SubmissionsPage,
     ConflictsPage,
     AssignmentPage,
+    ReturnsPage,
     ModerationPage,
     RankingPage,
     AuditPage,

@@ -35,8 +35,9 @@ from panel_desk.store.models import (
 
 @dataclass
 class ReviewerProgress:
-    email: str
-    name: str
+    person_id: int
+    email: str = ""
+    name: str = ""
     to_review: int = 0
     submitted: int = 0
     drafts: int = 0
@@ -64,6 +65,7 @@ class ReviewerProgress:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("assigned_refs")
+        data.pop("person_id")
         return {**data, "outstanding": self.outstanding, "not_started": self.not_started}
 
 
@@ -98,7 +100,7 @@ class ReturnsOverview:
         parts = [
             f"{self.round_ref}: {self.submitted} of {self.to_review} reviews submitted",
             f"{complete} of {len(self.reviewers)} reviewers complete",
-            f"{returned} sent returns",
+            f"returns from {returned} reviewer{'s' * (returned != 1)}",
         ]
         if self.deadline:
             due = due_text(self.deadline)
@@ -127,7 +129,7 @@ def round_returns(session: Session, round_ref: str, today: date | None = None) -
 
     def row(person_id: int) -> ReviewerProgress:
         if person_id not in people:
-            people[person_id] = ReviewerProgress("", "")
+            people[person_id] = ReviewerProgress(person_id)
         return people[person_id]
 
     latest = (
