@@ -188,8 +188,7 @@ def _sync(
                         },
                     )
                 )
-    for start in range(0, len(inserts), 50_000):
-        session.execute(insert(ConflictFlag.__table__), inserts[start : start + 50_000])
+    _insert_flags(session, inserts)
     if updates:
         session.execute(update(ConflictFlag), updates)
     lapsed = [row.id for row in existing.values()]
@@ -232,6 +231,38 @@ def _sync(
         len(lapsed),
         tuple(withdrawn),
     )
+
+
+def _insert_flags(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new flags in bulk. On SQLite the rows go to the driver's executemany as
+    tuples: a 20,000-submission round makes ~360,000 flags, and SQLAlchemy's per-row
+    parameter handling cost more than SQLite's own work (5 s of 18 s when measured)."""
+    if not rows:
+        return
+    table = ConflictFlag.__table__
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        for start in range(0, len(rows), 50_000):
+            session.execute(insert(table), rows[start : start + 50_000])
+        return
+    # In the order of the unique index (person, submission, rule): SQLite then appends to
+    # its B-trees instead of inserting all over them.
+    rows.sort(key=lambda r: (r["person_id"], r["submission_id"], r["rule"]))
+    columns = list(rows[0])
+    created = table.c.created_at.type._cached_bind_processor(connection.dialect)
+    serialise = getattr(connection.dialect, "_json_serializer", None) or json.dumps
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    at = columns.index("created_at"), columns.index("evidence")
+    stamp = created(rows[0]["created_at"]) if created else rows[0]["created_at"]
+    values = []
+    for row in rows:
+        value = list(row.values())
+        value[at[0]], value[at[1]] = stamp, serialise(value[at[1]])
+        values.append(tuple(value))
+    connection.exec_driver_sql(statement, values)
 
 
 def withdraw_blocked(
