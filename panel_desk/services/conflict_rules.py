@@ -349,5 +349,6 @@ def explain(rule: str, evidence: dict[str, Any]) -> str:
         parts = [f"{m['named']} is named ({m['how']})" for m in matches]
         return f"mail domain {evidence.get('domain')}: " + "; ".join(parts)
     if rule == OWN_DECLARATION.key:
-        return f"declared on {evidence.get('declared_on')}: {evidence.get('reason')}"
+        when = f" on {evidence['declared_on']}" if evidence.get("declared_on") else ""
+        return f"declared{when}: {evidence.get('reason', '')}"
     return str(evidence)

@@ -531,3 +531,38 @@ def test_certifying_no_conflict_is_recorded_or_refused(empty_db: Database, tmp_p
     )
     with pytest.raises(BadInput, match="cannot certify"):
         empty_db.run(conflict_declarations.certify_no_conflict, "GW-C-01", "rev@a.example", "S-1")
+
+
+def test_every_rule_explains_its_evidence_in_words() -> None:
+    from panel_desk.services.conflict_rules import RULES, explain
+
+    samples = {
+        "affiliation": {
+            "matches": [
+                {
+                    "organisation": "Wolds College",
+                    "role": "lead",
+                    "starts_on": None,
+                    "ends_on": "2024-01-31",
+                }
+            ],
+            "lookback_from": "2023-09-01",
+        },
+        "named": {"email": "a@b.example"},
+        "declared_interest": {
+            "matches": [{"organisation": "Lowther Hospice", "role": "partner", "note": "trustee"}]
+        },
+        "mail_domain": {
+            "domain": "b.example",
+            "matches": [
+                {"named": "c@b.example", "named_domain": "b.example", "how": "same domain"}
+            ],
+        },
+        "own_declaration": {"reason": "My former student."},
+    }
+    assert set(samples) == set(RULES)
+    words = {rule: explain(rule, evidence) for rule, evidence in samples.items()}
+    assert words["affiliation"].startswith("affiliated with Wolds College, the lead")
+    assert "until 2024-01-31" in words["affiliation"]
+    assert "trustee" in words["declared_interest"]
+    assert words["own_declaration"] == "declared: My former student."
