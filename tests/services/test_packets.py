@@ -162,6 +162,16 @@ def test_importing_a_packet_sets_up_the_reviewers_database(world: World):
         Viewer(world.reviewer, Role.REVIEWER),
     )
     assert detail.documents and detail.fields and detail.lead
+    on_hub = world.hub.read(
+        submission_views.submission_detail,
+        next(i for i in hub_items if i.submission_ref == first.submission_ref).submission_id,
+    )
+    assert detail.checks == on_hub.checks and detail.fields == on_hub.fields
+    assert (detail.lead, detail.partners, detail.named_people) == (
+        on_hub.lead,
+        on_hub.partners,
+        tuple((email, "") for email, _ in on_hub.named_people),
+    )
     copy = laptop.read(
         submission_views.copy_document_for_viewing,
         detail.documents[0].id,

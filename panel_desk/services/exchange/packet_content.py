@@ -6,7 +6,8 @@ when, the hub authority's certificate, the reviewer's certificate (when they are
 enrolled), the refs of the submissions assigned, and the criteria set's identity.
 
 Members: `packet.json` (the round, the criteria set with its guidance, the reviewer, and
-each assigned submission: fields, organisations, named people, documents, and the hub's
+each assigned submission: fields, organisations, named people, documents, what screening
+found, and the hub's
 decisions on soft conflicts between this reviewer and it), `reviews.json` (the versions of
 this reviewer's reviews the hub already holds, as review_records writes them), and
 `documents/<sha256>` for each document, stored once.
@@ -25,7 +26,7 @@ from panel_desk.services.exchange.container import Opened, sha256
 from panel_desk.services.exchange.reading import Reader, parse_json
 from panel_desk.services.review_records import ReviewerRecords
 from panel_desk.services.rounds import REF_PATTERN
-from panel_desk.store.models import ConflictStatus, RoundState, ScreeningState, Stage
+from panel_desk.store.models import ConflictStatus, ItemKind, RoundState, ScreeningState, Stage
 
 KIND = "packet"
 FORMAT = 1
@@ -90,6 +91,19 @@ class DecisionEntry:
 
 
 @dataclass(frozen=True)
+class CheckEntry:
+    """A screening check, so the reviewer sees what screening found (and what it did not)."""
+
+    item_kind: str
+    item_key: str
+    label: str
+    present: bool
+    gap_note: str
+    satisfied_by: str
+    checked_at: datetime
+
+
+@dataclass(frozen=True)
 class SubmissionEntry:
     ref: str
     title: str
@@ -103,6 +117,7 @@ class SubmissionEntry:
     fields: tuple[tuple[str, int, str], ...]  # (key, position, value)
     documents: tuple[DocumentEntry, ...]
     decisions: tuple[DecisionEntry, ...]
+    checks: tuple[CheckEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,6 +228,22 @@ def _submission(r: Reader, node: Any, where: str) -> SubmissionEntry:
                 r.text(flag, "rationale", at),
             )
         )
+    checks = []
+    for i, check in enumerate(r.items(node, "screening_checks", where)):
+        at = f"{where}.screening_checks[{i}]"
+        checks.append(
+            CheckEntry(
+                _choice(r, r.text(check, "item_kind", at), {k.value for k in ItemKind}, at),
+                r.required_text(check, "item_key", at, longest=100),
+                r.text(check, "label", at, longest=300),
+                r.flag(check, "present", at),
+                r.text(check, "gap_note", at),
+                r.text(check, "satisfied_by", at, longest=300),
+                r.moment(check, "checked_at", at),
+            )
+        )
+    if len({(c.item_kind, c.item_key) for c in checks}) != len(checks):
+        raise r.fail(f"{where}.screening_checks", "holds a check twice")
     states = {s.value for s in ScreeningState}
     return SubmissionEntry(
         ref=r.required_text(node, "ref", where, longest=60),
@@ -229,6 +260,7 @@ def _submission(r: Reader, node: Any, where: str) -> SubmissionEntry:
         fields=tuple(fields),
         documents=tuple(documents),
         decisions=tuple(decisions),
+        checks=tuple(checks),
     )
 
 

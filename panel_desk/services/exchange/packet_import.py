@@ -58,6 +58,7 @@ from panel_desk.store.models import (
     PersonRole,
     Role,
     Round,
+    ScreeningCheck,
     Submission,
     SubmissionPartner,
     TemplateField,
@@ -221,12 +222,25 @@ def _submission(
     submission.received_at = submission.updated_at = entry.received_at
     session.flush()
     sid = submission.id
-    for model in (SubmissionPartner, NamedPerson, TemplateField):
+    for model in (SubmissionPartner, NamedPerson, TemplateField, ScreeningCheck):
         session.execute(delete(model).where(model.submission_id == sid))
     session.add_all(
         [SubmissionPartner(submission_id=sid, organisation_id=orgs[p]) for p in set(entry.partners)]
         + [NamedPerson(submission_id=sid, email=e) for e in dict.fromkeys(entry.named_people)]
         + [TemplateField(submission_id=sid, key=k, position=p, value=v) for k, p, v in entry.fields]
+        + [
+            ScreeningCheck(
+                submission_id=sid,
+                item_kind=c.item_kind,
+                item_key=c.item_key,
+                label=c.label,
+                present=c.present,
+                gap_note=c.gap_note,
+                satisfied_by=c.satisfied_by,
+                checked_at=c.checked_at,
+            )
+            for c in entry.checks
+        ]
     )
     held = {
         d.name: d for d in session.scalars(select(Document).where(Document.submission_id == sid))

@@ -52,6 +52,7 @@ from panel_desk.store.models import (
     PersonRole,
     Role,
     Round,
+    ScreeningCheck,
     Submission,
     SubmissionPartner,
     TemplateField,
@@ -149,6 +150,23 @@ def _submission_entries(
                 "rationale": flag.rationale,
             }
         )
+    checks: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for c in session.scalars(
+        select(ScreeningCheck)
+        .where(ScreeningCheck.submission_id.in_(ids))
+        .order_by(ScreeningCheck.id)
+    ):
+        checks[c.submission_id].append(
+            {
+                "item_kind": c.item_kind,
+                "item_key": c.item_key,
+                "label": c.label,
+                "present": c.present,
+                "gap_note": c.gap_note,
+                "satisfied_by": c.satisfied_by,
+                "checked_at": c.checked_at.isoformat(),
+            }
+        )
     documents: dict[int, list[Document]] = {i: [] for i in ids}
     for d in session.scalars(
         select(Document).where(Document.submission_id.in_(ids)).order_by(Document.name)
@@ -179,6 +197,7 @@ def _submission_entries(
                     for d in documents[s.id]
                 ],
                 "conflict_decisions": decisions[s.id],
+                "screening_checks": checks[s.id],
             }
         )
     return entries, contents
