@@ -74,8 +74,9 @@ def start(args: Sequence[str | os.PathLike[str]], env: dict[str, str]) -> subpro
     )
 
 
-def check_database(path: Path, keyring_file: Path) -> audit.ChainReport:
-    """integrity_check ok and the audit chain intact, checked with the children's key."""
+def check_database(path: Path, keyring_file: Path, foreign_head: bool = False) -> audit.ChainReport:
+    """integrity_check ok and the audit chain intact, its head sealed by the children's key
+    (or, with `foreign_head`, by the key that made a prepared database)."""
     connection = sqlite3.connect(path)
     try:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -95,7 +96,10 @@ def check_database(path: Path, keyring_file: Path) -> audit.ChainReport:
         keyring.set_keyring(before)
         forget_cached_key()
     assert report.intact, f"event {report.broken_at}: {report.problem}"
-    assert report.seal in (audit.SEAL_CHECKED, audit.SEAL_EMPTY), report.seal_note
+    allowed = {audit.SEAL_CHECKED, audit.SEAL_EMPTY} | (
+        {audit.SEAL_FOREIGN} if foreign_head else set()
+    )
+    assert report.seal in allowed, report.seal_note
     return report
 
 
@@ -161,16 +165,21 @@ def kill_loop(
     budget_seconds: float,
     seed: int = 7,
     workers: int = 2,
+    base: Path | None = None,
 ) -> KillReport:
     """Kill `panel-desk args(db)` until `kills` SIGKILLs landed before the child ended (or
     the budget is spent), each on a copy of the database `setup` made; check each copy
-    afterwards, killed or not. `workers` children run at once
+    afterwards, killed or not. Instead of `setup`, a prepared `base` database may be given
+    (one made in this process, e.g. a hub with keys enrolled): a copy killed before its
+    commit then keeps a head sealed by this process's key. `workers` children run at once
     (the machines this runs on have two cores), each on its own copy."""
     rng = random.Random(seed)
     keyring_file = work / "keyring.json"
     env = child_environment(keyring_file)
     began = time.monotonic()
-    base = prepare_base(work, setup, env)
+    foreign = base is not None
+    if base is None:
+        base = prepare_base(work, setup, env)
     # Calibrate: how long the command's write transaction lasts (to its exit), run as
     # `workers` at once like the loop; kills are then drawn over that span and a little
     # beyond, counted from the moment the child takes the write lock.
@@ -187,7 +196,7 @@ def kill_loop(
     assert len(spans) == workers, "a calibration run failed"
     for probe in probes:
         assert outcome(probe) == "present", "the command must do its work when left alone"
-        check_database(probe, keyring_file)
+        check_database(probe, keyring_file, foreign)
     span = [max(spans)]  # adapted as runs show how long the work takes now
     pending = [0]  # runs under way, each of which may yet be a kill
     report = KillReport()
@@ -224,7 +233,7 @@ def kill_loop(
                 raise AssertionError(f"the child failed: {error}")
             with lock:
                 pending[0] -= 1
-                check_database(target, keyring_file)
+                check_database(target, keyring_file, foreign)
                 report.outcomes[outcome(target)] += 1
                 report.killed += killed
                 report.finished += not killed

@@ -1,7 +1,7 @@
 """Imports and the demo killed with SIGKILL at random moments: every time, the database is
 whole (integrity_check ok), the audit trail intact, and the import wholly there or absent.
 
-About 50 kills in all, each loop bounded in time too, so the run stays within minutes.
+About 50 kills in all with test_kill_returns.py, each loop bounded in time too, so the run stays within minutes.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def test_a_killed_roster_import_is_all_or_nothing(tmp_path: Path) -> None:
         lambda db: ["roster", "import", roster, "--db", db],
         roster_outcome,
         kills=15,
-        budget=30,
+        budget=25,
     )
 
 
@@ -147,8 +147,8 @@ def test_a_killed_submissions_import_is_all_or_nothing(tmp_path: Path) -> None:
         lambda db: ["submissions", "import", subs, "--round", ROUND,
                     "--documents", tmp_path / "documents", "--db", db],
         submissions_outcome,
-        kills=20,
-        budget=35,
+        kills=15,
+        budget=30,
     )  # fmt: skip
 
 
@@ -160,6 +160,6 @@ def test_a_killed_demo_is_all_or_nothing(tmp_path: Path) -> None:
         [],
         lambda db: ["demo", "--scale", str(DEMO_SCALE), "--db", db],
         demo_outcome,
-        kills=15,
-        budget=30,
+        kills=12,
+        budget=25,
     )
