@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from panel_desk.errors import BadInput
-from panel_desk.services import divergence, moderation_views
+from panel_desk.services import divergence, moderation, moderation_views
 from panel_desk.services.database import Database
 from panel_desk.services.rounds import list_rounds
 from panel_desk.store.models import AuditEvent
@@ -176,4 +176,8 @@ def test_the_round_aggregate_agrees_with_the_rule_for_every_demo_submission(
             assert row.divergent == len(by_sql.get(row.id, set()))
             compared += 1
             divergent += row.divergent
+        gate = {
+            (b.submission_ref, b.item_key) for b in demo_db.read(moderation.blockers, summary.ref)
+        }
+        assert gate == {(i.submission_ref, i.item_key) for i in report.items if not i.resolved}
     assert compared > 20 and divergent > 10
