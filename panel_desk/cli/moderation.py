@@ -13,7 +13,14 @@ from pathlib import Path
 
 from panel_desk.cli.common import Commands, database, print_json
 from panel_desk.errors import BadInput, VerificationFailed
-from panel_desk.services import divergence, moderation, ranking, ranking_export
+from panel_desk.services import (
+    divergence,
+    divergence_report,
+    moderation,
+    moderation_gate,
+    ranking,
+    ranking_export,
+)
 from panel_desk.services.ranking_methods import METHOD_LABELS, METHODS
 from panel_desk.services.roster import person_by_email
 
@@ -33,7 +40,7 @@ def _number(value: float | None) -> str:
 
 def cmd_divergence(args: argparse.Namespace) -> int:
     report = database(args).read(
-        divergence.round_divergence, args.round, args.reveal, args.unresolved
+        divergence_report.round_divergence, args.round, args.reveal, args.unresolved
     )
     if args.json:
         print_json(report.as_json())
@@ -53,7 +60,7 @@ def cmd_divergence(args: argparse.Namespace) -> int:
         )
         state = f"moderated: {item.moderated_value}" if item.resolved else "needs moderation"
         print(f"  {item.label}: {given}{spread}  [{state}]")
-    divergent, unresolved = divergence.count_items(report.items)
+    divergent, unresolved = divergence_report.count_items(report.items)
     submissions = len({i.submission_id for i in report.items})
     print(
         f"{divergent} divergent item{'s' * (divergent != 1)} in {submissions} "
@@ -106,7 +113,7 @@ def cmd_outcome(args: argparse.Namespace) -> int:
 
 
 def cmd_blockers(args: argparse.Namespace) -> int:
-    found = database(args).read(moderation.blockers, args.round)
+    found = database(args).read(moderation_gate.blockers, args.round)
     if args.json:
         print_json(
             {"round": args.round, "ready": not found, "blockers": [b.as_json() for b in found]}

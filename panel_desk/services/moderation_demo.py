@@ -15,7 +15,8 @@ from statistics import median
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput
-from panel_desk.services.divergence import NUMERIC, DivergentItem, round_divergence
+from panel_desk.services.divergence import NUMERIC
+from panel_desk.services.divergence_report import DivergentItem, round_divergence
 from panel_desk.services.moderation import ItemDecision, OutcomeDecision, save_moderation
 
 RATIONALES = (

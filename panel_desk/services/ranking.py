@@ -19,10 +19,9 @@ Tie-breaks, in this order (they are shown to the panel and written into the CSV)
      tie that straddles the cut-line is reported so the chair can decide it openly by
      moving the line with a rationale.
 
-The cut-line: the round's places, or, when the round has a budget and no places, as
-many submissions in rank order as the budget covers (each submission's requested support
-from its `support_requested` template field). The chair may move the line only with a
-rationale; the move is recorded on the round and in the audit trail.
+The cut-line (ranking_cutline.py): the round's places, or, when the round has a budget and
+no places, as many submissions in rank order as the budget covers. The chair may move the
+line only with a rationale; the move is recorded on the round and in the audit trail.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from statistics import mean
 
 from sqlalchemy import case, func, select
@@ -41,6 +40,7 @@ from panel_desk.services import audit
 from panel_desk.services.criteria import CriteriaSpec
 from panel_desk.services.divergence import counting, moderated_items
 from panel_desk.services.moderation import MAX_TEXT
+from panel_desk.services.ranking_cutline import CutLine, above, cutline_of, requested_support
 from panel_desk.services.ranking_methods import (
     BORDA,
     MEDIAN,
@@ -65,10 +65,8 @@ from panel_desk.store.models import (
     Round,
     Score,
     Submission,
-    TemplateField,
 )
 
-COST_FIELD = "support_requested"
 TIE_BREAKS = (
     "higher weighted score",
     "higher score on the most heavily weighted criterion, then the next",
@@ -110,18 +108,6 @@ class NotRanked:
     title: str
     status: str  # GATEWAY_NOT_MET | GATEWAY_UNDECIDED | INCOMPLETE
     reason: str
-
-
-@dataclass(frozen=True)
-class CutLine:
-    places: int | None  # how many are above the line (None: no line)
-    basis: str  # "places" | "budget" | ""
-    official: int | None  # where the round's places or budget put it
-    moved: bool
-    rationale: str = ""
-    moved_by: str = ""
-    budget: Decimal | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -270,7 +256,7 @@ def rank_round(session: Session, round_ref: str) -> Ranking:
         for n in range(len(ranks))
     ]
 
-    costs = _costs(session, round_.id) if round_.budget is not None else {}
+    costs = requested_support(session, round_.id) if round_.budget is not None else {}
     alternatives = {
         MEDIAN: order_by(
             eligible,
@@ -294,9 +280,9 @@ def rank_round(session: Session, round_ref: str) -> Ranking:
     beaten = schulze_beaten(eligible, pairwise(member_ballots))
     alternatives[SCHULZE] = order_by(eligible, {sid: float(beaten[sid]) for sid in eligible})
 
-    line = _cutline(round_, eligible, costs)
-    above_by_method = {m: _above(o, line, costs) for m, o in alternatives.items()}
-    official_above = _above(eligible, line, costs)
+    line = cutline_of(round_, eligible, costs)
+    above_by_method = {m: above(o, line, costs) for m, o in alternatives.items()}
+    official_above = above(eligible, line, costs)
     positions = {m: {sid: n + 1 for n, sid in enumerate(o)} for m, o in alternatives.items()}
     ranked = tuple(
         RankedSubmission(
@@ -375,75 +361,7 @@ def _gateway_status(
     return None, ""
 
 
-# --- the cut-line -----------------------------------------------------------------------
-
-
-def _costs(session: Session, round_id: int) -> dict[int, Decimal]:
-    """Each submission's requested support, where its template states one."""
-    found: dict[int, Decimal] = {}
-    for sid, text in session.execute(
-        select(TemplateField.submission_id, TemplateField.value)
-        .join(Submission, Submission.id == TemplateField.submission_id)
-        .where(Submission.round_id == round_id, TemplateField.key == COST_FIELD)
-    ):
-        try:
-            amount = Decimal(text.replace(",", "").replace("£", "").strip())
-        except InvalidOperation:
-            continue
-        if amount.is_finite() and amount >= 0:
-            found[sid] = amount
-    return found
-
-
-def _by_budget(ordered: Sequence[int], costs: dict[int, Decimal], budget: Decimal) -> int:
-    """How many, in this order, the budget covers (the line falls before the first that
-    no longer fits)."""
-    spent = Decimal(0)
-    for n, sid in enumerate(ordered):
-        spent += costs[sid]
-        if spent > budget:
-            return n
-    return len(ordered)
-
-
-def _cutline(round_: Round, eligible: Sequence[int], costs: dict[int, Decimal]) -> CutLine:
-    official: int | None = None
-    basis, note = "", ""
-    if round_.places is not None:
-        official, basis = min(round_.places, len(eligible)), "places"
-    elif round_.budget is not None:
-        if all(sid in costs for sid in eligible):
-            official, basis = _by_budget(eligible, costs, round_.budget), "budget"
-        else:
-            note = (
-                f"the round has a budget, but not every ranked submission states its "
-                f"{COST_FIELD}: no cut-line can be drawn from the budget"
-            )
-    else:
-        note = "the round states neither places nor a budget: no cut-line"
-    if round_.cutline_places is not None:
-        return CutLine(
-            min(round_.cutline_places, len(eligible)),
-            basis or "places",
-            official,
-            True,
-            round_.cutline_rationale,
-            round_.cutline_moved_by,
-            round_.budget,
-            note,
-        )
-    return CutLine(official, basis, official, False, budget=round_.budget, note=note)
-
-
-def _above(ordered: Sequence[int], line: CutLine, costs: dict[int, Decimal]) -> dict[int, bool]:
-    """Which of `ordered` fall above the line. A budget line (not moved by the chair)
-    is drawn anew for each order; otherwise the same number of places."""
-    if line.places is None:
-        return {}
-    count = line.places
-    if line.basis == "budget" and not line.moved and line.budget is not None:
-        count = _by_budget(ordered, costs, line.budget)
-    return {sid: n < count for n, sid in enumerate(ordered)}
+# --- moving the cut-line -------------------------------------------------------------
 
 
 def move_cutline(

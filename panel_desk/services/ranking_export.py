@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from panel_desk.errors import BadInput
-from panel_desk.services.ranking import CutLine, RankedSubmission, Ranking
+from panel_desk.services.ranking import RankedSubmission, Ranking
+from panel_desk.services.ranking_cutline import CutLine
 from panel_desk.services.ranking_methods import METHOD_LABELS, METHODS
 
 

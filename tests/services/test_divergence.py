@@ -7,7 +7,12 @@ import pytest
 from sqlalchemy import select
 
 from panel_desk.errors import BadInput
-from panel_desk.services import divergence, moderation, moderation_views
+from panel_desk.services import (
+    divergence,
+    divergence_report,
+    moderation_gate,
+    moderation_views,
+)
 from panel_desk.services.database import Database
 from panel_desk.services.rounds import list_rounds
 from panel_desk.store.models import AuditEvent
@@ -19,8 +24,8 @@ def world(empty_db: Database) -> World:
     return build_world(empty_db)
 
 
-def items(world: World, **kw) -> dict[tuple[str, str], divergence.DivergentItem]:
-    found = world.db.read(divergence.round_divergence, world.round_ref, **kw)
+def items(world: World, **kw) -> dict[tuple[str, str], divergence_report.DivergentItem]:
+    found = world.db.read(divergence_report.round_divergence, world.round_ref, **kw)
     return {(i.submission_ref, i.item_key): i for i in found.items}
 
 
@@ -74,8 +79,8 @@ def test_a_round_may_lower_or_raise_the_threshold_and_the_most_specific_wins(wor
     assert len(actions) == 4
 
 
-def items_report(world: World) -> divergence.RoundDivergence:
-    return world.db.read(divergence.round_divergence, world.round_ref)
+def items_report(world: World) -> divergence_report.RoundDivergence:
+    return world.db.read(divergence_report.round_divergence, world.round_ref)
 
 
 def test_thresholds_are_checked(world: World) -> None:
@@ -166,7 +171,7 @@ def test_the_round_aggregate_agrees_with_the_rule_for_every_demo_submission(
     statements of one rule: on every demo submission they must find the same items."""
     compared = divergent = 0
     for summary in demo_db.read(list_rounds):
-        report = demo_db.read(divergence.round_divergence, summary.ref)
+        report = demo_db.read(divergence_report.round_divergence, summary.ref)
         by_sql: dict[int, set[str]] = {}
         for item in report.items:
             by_sql.setdefault(item.submission_id, set()).add(item.item_key)
@@ -177,7 +182,8 @@ def test_the_round_aggregate_agrees_with_the_rule_for_every_demo_submission(
             compared += 1
             divergent += row.divergent
         gate = {
-            (b.submission_ref, b.item_key) for b in demo_db.read(moderation.blockers, summary.ref)
+            (b.submission_ref, b.item_key)
+            for b in demo_db.read(moderation_gate.blockers, summary.ref)
         }
         assert gate == {(i.submission_ref, i.item_key) for i in report.items if not i.resolved}
     assert compared > 20 and divergent > 10

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from panel_desk.errors import BadInput
-from panel_desk.services import moderation, moderation_views
+from panel_desk.services import moderation_gate, moderation_views
 from panel_desk.services.database import Database
 from panel_desk.services.moderation import ItemDecision, OutcomeDecision, save_moderation
 from panel_desk.services.submission_views import Viewer
@@ -192,24 +192,24 @@ def test_conditions_are_required_where_the_outcome_carries_them(empty_db: Databa
 def test_the_gate_lists_every_divergent_item_until_each_has_a_value_and_rationale(
     world: World,
 ) -> None:
-    blockers = world.db.read(moderation.blockers, world.round_ref)
+    blockers = world.db.read(moderation_gate.blockers, world.round_ref)
     assert all(b.submission_ref == "SPLIT" for b in blockers)
     # Priority of need 5 vs 2, the five gateway criteria, and the recommendation.
     assert len(blockers) == 7
     assert {"priority_of_need", "need_at_scale", "recommendation"} <= {b.item_key for b in blockers}
     with pytest.raises(BadInput, match="7 divergent items still need"):
-        world.db.read(moderation.require_moderation_complete, world.round_ref)
+        world.db.read(moderation_gate.require_moderation_complete, world.round_ref)
 
     values = {"priority_of_need": "4", "recommendation": PRIORITISE}
     decisions = [
         (b.item_key, values.get(b.item_key, "met"), "Agreed at the panel meeting") for b in blockers
     ]
     save(world, "SPLIT", *decisions[:-1])
-    remaining = world.db.read(moderation.blockers, world.round_ref)
+    remaining = world.db.read(moderation_gate.blockers, world.round_ref)
     assert [b.item_key for b in remaining] == [decisions[-1][0]]
     save(world, "SPLIT", decisions[-1])
-    assert world.db.read(moderation.blockers, world.round_ref) == []
-    world.db.read(moderation.require_moderation_complete, world.round_ref)
+    assert world.db.read(moderation_gate.blockers, world.round_ref) == []
+    world.db.read(moderation_gate.require_moderation_complete, world.round_ref)
 
 
 def test_the_list_puts_the_most_divergent_first_and_counts_what_is_left(world: World) -> None:
