@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from panel_desk.errors import BadInput
+from panel_desk.errors import BadInput, Cancelled
 from panel_desk.services import moderation_views
 from panel_desk.services.moderation import ItemDecision, OutcomeDecision, save_moderation
 from panel_desk.services.rounds import RoundSummary
@@ -38,6 +38,7 @@ from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.moderation.decisions import CONDITIONS, FEEDBACK, PendingDecisions
 from panel_desk.ui.moderation.detail import ModerationDetail
 from panel_desk.ui.moderation.list_model import TO_MODERATE, ModerationListModel
+from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.workspace import Workspace
 
 MAY_OPEN = frozenset({Role.MODERATOR, Role.SECRETARIAT, Role.EAG})
@@ -198,9 +199,19 @@ class ModerationPage(QWidget):
             self._empty("No rounds yet.")
             self.detail.show_nothing("Nothing to moderate until a round has reviews.")
             return
-        rows = self.workspace.read(
-            moderation_views.moderation_list, summary.id, self.workspace.viewer
-        )
+        viewer, round_id = self.workspace.viewer, summary.id
+        try:
+            # About a second for a 20,000-submission round: off the GUI thread.
+            rows = run_in_background(
+                self,
+                f"Reading {summary.ref}",
+                lambda progress: self.workspace.read(
+                    moderation_views.moderation_list, round_id, viewer
+                ),
+                minimum_duration_ms=500,
+            )
+        except Cancelled:
+            rows = []
         self.model.set_rows(rows)
         self._show_summary()
         self._after_filter(self._chosen)
