@@ -213,6 +213,10 @@ class ModerationPage(QWidget):
         except Cancelled:
             rows = []
         self.model.set_rows(rows)
+        if rows:  # refs run to GW-00053 in a large round: show them whole
+            longest = max((r.ref for r in rows), key=len)
+            width = self.table.fontMetrics().horizontalAdvance(longest) + 18
+            self.table.setColumnWidth(0, max(62, width))
         self._show_summary()
         self._after_filter(self._chosen)
 
