@@ -249,3 +249,61 @@ def test_a_long_session_does_not_use_up_none(qtbot) -> None:
     for _ in range(300_000):
         label.setText("x")
     assert label.text() == "x"
+
+
+def test_the_outcome_and_feedback_are_saved_from_the_keyboard(
+    qtbot, open_window, demo_db, chair
+) -> None:
+    from panel_desk.store.models import Recommendation
+
+    window = open_window(Role.MODERATOR, chair)
+    page = open_page(qtbot, window, ModerationPage)
+    agreed = next(
+        page.model.row_at(n)
+        for n in range(page.model.rowCount())
+        if page.model.row_at(n).divergent == 0 and not page.model.row_at(n).outcome
+    )
+    page.table.setFocus()
+    page.table.selectRow(page.model.row_of(agreed.id))
+    assert page.detail.detail.unanimous is not None  # the reviewers agree: that is the outcome
+    page.detail.feedback.setFocus()
+    qtbot.keyClicks(page.detail.feedback, "A clear need, well evidenced.")
+    qtbot.keyClick(page.detail.feedback, Qt.Key.Key_Tab)  # leaving the box takes the text
+    assert "the outcome's text" in page.unsaved.text()
+    qtbot.keySequence(QApplication.focusWidget(), QKeySequence("Ctrl+S"))
+    saved = demo_db.read(
+        lambda s: s.execute(
+            select(Recommendation.outcome, Recommendation.feedback, Recommendation.version).where(
+                Recommendation.submission_id == agreed.id
+            )
+        ).one()
+    )
+    assert tuple(saved) == (page.detail.detail.unanimous, "A clear need, well evidenced.", 1)
+    assert page.model.row_at(page.model.row_of(agreed.id)).outcome == saved[0]
+
+
+def test_leaving_a_submission_with_unsaved_decisions_asks_first(qtbot, open_window, chair) -> None:
+    window = open_window(Role.MODERATOR, chair)
+    page = open_page(qtbot, window, ModerationPage)
+    first = page.chosen()
+    record_with_keys(qtbot, page, page.detail.current_row().options[0][0], "Pending")
+    asked: list[str] = []
+
+    def cancel(dialog) -> None:
+        asked.append(dialog.objectName())
+        dialog.button(QMessageBox.StandardButton.Cancel).click()
+
+    answer_next_modal(qtbot, cancel)
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert asked == ["unsavedDialog"] and page.chosen() == first and not page.pending.empty
+
+    def discard(dialog) -> None:
+        asked.append(dialog.objectName())
+        dialog.button(QMessageBox.StandardButton.Discard).click()
+
+    answer_next_modal(qtbot, discard)
+    qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: len(asked) == 2)
+    assert page.chosen() != first and page.pending.empty
