@@ -36,6 +36,7 @@ from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.conflicts.page import ConflictsPage
 from panel_desk.ui.moderation.page import ModerationPage
 from panel_desk.ui.moderation.ranking_page import RankingPage
+from panel_desk.ui.returns.laptop_page import LaptopExchangePage
 from panel_desk.ui.returns.page import ReturnsPage
 from panel_desk.ui.review_editor.page import MyReviewsPage
 from panel_desk.ui.rounds import setup
@@ -56,6 +57,7 @@ SETTINGS_PAGE = "main_window/page"
 
 PAGES: list[PageFactory] = [
     MyReviewsPage,
+    LaptopExchangePage,
     SubmissionsPage,
     ConflictsPage,
     AssignmentPage,

@@ -13,6 +13,8 @@ from PySide6.QtGui import QBrush, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QWidget
 from sqlalchemy import update
 
+from panel_desk.services import assignment_changes
+from panel_desk.services.exchange import return_import
 from panel_desk.services.vocabulary import Role
 from panel_desk.store.models import Round
 from panel_desk.ui.returns.page import ReturnsPage
@@ -135,3 +137,52 @@ def test_a_bad_return_is_shown_in_a_dialog_naming_the_file_and_changes_nothing(
     assert "not a zip" in problem
     assert str(bad) in where and "Nothing was changed" in where
     assert fingerprint(world.hub_path) == before
+
+
+# --- the reviewer's side: Packets and returns --------------------------------------------
+
+
+def test_a_reviewer_sends_a_return_and_takes_a_newer_packet_from_the_app(
+    qtbot, open_window, world, monkeypatch
+):
+    laptop = world.laptop()
+    world.score(laptop, world.fresh(laptop)[0].assignment_id)
+    window = open_window(Role.REVIEWER, world.reviewer, db=laptop)
+    page = window.page("Packets and returns")
+    window.tabs.setCurrentWidget(page)
+    assert "changes the secretariat has not had yet" in page.advice.text()
+    out = world.folder / "from-the-app.pdreturn"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+
+    assert "Return 1 written" in page.result.text()
+    assert "Everything here was in your last return" in page.advice.text()
+    assert world.hub.run(return_import.import_return, out, world.secretariat).changed
+
+    world.hub.run(
+        assignment_changes.withdraw_reviewer,
+        ROUND,
+        world.fresh(laptop)[0].submission_ref,
+        world.reviewer,
+        world.secretariat,
+    )
+    newer = world.export_packet(name="newer")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(newer), ""))
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)
+    assert "Packet 2" in page.result.text() and "withdrawn by the secretariat" in page.result.text()
+    assert "Packet 2: issued" in page.history.text()
+
+    before = fingerprint(laptop.path)
+    seen: list[str] = []
+
+    def read_and_close(dialog: QWidget) -> None:
+        seen.append(f"{dialog.text()}|{dialog.informativeText()}")
+        dialog.close()
+
+    answer_next_modal(qtbot, read_and_close)
+    qtbot.mouseClick(page.import_button, Qt.MouseButton.LeftButton)  # the same file again
+    qtbot.waitUntil(lambda: bool(seen))
+    assert "was already imported" in seen[0] and str(newer) in seen[0]
+    assert fingerprint(laptop.path) == before
+    laptop.close()

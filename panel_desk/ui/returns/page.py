@@ -8,16 +8,14 @@ file is shown in a dialog naming it and saying nothing changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar, TypeVar
+from typing import ClassVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -25,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from panel_desk.errors import BadInput, Cancelled
-from panel_desk.services import keys
+from panel_desk.errors import BadInput
 from panel_desk.services.exchange import packets, return_import
 from panel_desk.services.exchange.tracking import ReturnsOverview, ReviewerProgress, round_returns
 from panel_desk.services.rounds import RoundSummary
@@ -34,11 +31,10 @@ from panel_desk.services.vocabulary import Role
 from panel_desk.ui.assignment.tables import table_view
 from panel_desk.ui.conflicts.list_model import ListTableModel
 from panel_desk.ui.dialogs import show_bad_input
+from panel_desk.ui.returns.background import in_transaction
+from panel_desk.ui.returns.passphrase import ask_passphrase
 from panel_desk.ui.returns.table import BAD, COLUMNS, SHOWN
-from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.workspace import Workspace
-
-T = TypeVar("T")
 
 
 class ReturnsPage(QWidget):
@@ -161,43 +157,6 @@ class ReturnsPage(QWidget):
 
     # --- work ------------------------------------------------------------------------------
 
-    def _in_transaction(
-        self, title: str, work: Callable[..., T], undo: Callable[[], None] = lambda: None
-    ) -> T | None:
-        """`work(session, progress)` in one transaction off the GUI thread; `undo` removes
-        what it wrote outside the database if the transaction is then rolled back."""
-
-        def job(progress: Callable[[int, int, str], None]) -> T:
-            with self.workspace.db.transaction() as session:
-                result = work(session, progress)
-                try:
-                    progress(1, 1, "Saving")  # Cancel here still undoes it whole
-                except BaseException:
-                    undo()
-                    raise
-            return result
-
-        try:
-            return run_in_background(self, title, job)
-        except BadInput as error:
-            show_bad_input(self, title, error)
-        except Cancelled:
-            self.status.emit(f"{title}: cancelled; nothing was changed")
-        return None
-
-    def _passphrase(self, email: str) -> str | None:
-        """Asked here, in the GUI thread, only when the key is kept in a protected file."""
-        found = keys.local_key(email)
-        if found is None or found.kind != "file":
-            return None
-        text, ok = QInputDialog.getText(
-            self,
-            "Passphrase",
-            f"The key of {email} is kept in a passphrase-protected file.\nIts passphrase:",
-            QLineEdit.EchoMode.Password,
-        )
-        return text if ok else None
-
     def export_packet(self, path: Path | None = None) -> Path | None:
         """Write the chosen reviewer's packet to `path` (asked for when None)."""
         row, summary = self.chosen(), self.summary
@@ -213,28 +172,26 @@ class ReturnsPage(QWidget):
             path = Path(chosen)
         signer = self.workspace.person.email
         try:
-            passphrase = self._passphrase(signer)
+            passphrase = ask_passphrase(self, signer)
         except BadInput as error:
             show_bad_input(self, "Export a packet", error)
             return None
         target = path
 
-        def work(session, progress):
-            try:
-                return packets.export_packet(
-                    session,
-                    summary.ref,
-                    row.email,
-                    target,
-                    as_email=signer,
-                    passphrase=passphrase,
-                    progress=progress,
-                )
-            except keys.NoSecureKeyring as exc:
-                raise BadInput(exc.source, exc.problem) from None
-
-        issued = self._in_transaction(
-            "Export a packet", work, undo=lambda: target.unlink(missing_ok=True)
+        issued = in_transaction(
+            self,
+            self.workspace,
+            "Export a packet",
+            lambda session, progress: packets.export_packet(
+                session,
+                summary.ref,
+                row.email,
+                target,
+                as_email=signer,
+                passphrase=passphrase,
+                progress=progress,
+            ),
+            undo=lambda: target.unlink(missing_ok=True),
         )
         if issued is None:
             return None
@@ -258,7 +215,9 @@ class ReturnsPage(QWidget):
             path = Path(chosen)
         actor = self.workspace.person.email
         source = path
-        done = self._in_transaction(
+        done = in_transaction(
+            self,
+            self.workspace,
             "Import a return",
             lambda session, progress: return_import.import_return(
                 session, source, actor, progress=progress
