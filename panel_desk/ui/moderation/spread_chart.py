@@ -83,10 +83,9 @@ class SpreadChartDelegate(QStyledItemDelegate):
     """Draws the spread column: its own background (the row's tint, or the selection) and
     the chart.
 
-    It asks the model in Python for what it needs and never calls `initStyleOption` or
-    `index.data()` for roles that may be empty: with PySide6 6.12 on Python 3.11 each such
-    call from a Python delegate loses a reference to None, and a few thousand repaints of
-    the matrix crashed the interpreter ("none_dealloc").
+    It asks the model for the row in plain Python rather than through QVariant roles and
+    `initStyleOption`, which would cross into C++ and back for every role of every cell on
+    every repaint.
     """
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
