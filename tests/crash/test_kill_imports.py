@@ -1,7 +1,8 @@
 """Imports and the demo killed with SIGKILL at random moments: every time, the database is
 whole (integrity_check ok), the audit trail intact, and the import wholly there or absent.
 
-About 50 kills in all with test_kill_returns.py, each loop bounded in time too, so the run stays within minutes.
+About 50 kills in all with test_kill_returns.py, each loop bounded in time too, so the run
+stays within minutes.
 """
 
 from __future__ import annotations
