@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import keyring
 from keyring.errors import KeyringError
 
+from panel_desk.crypto import keystore
+
 SERVICE = "panel_desk audit seal"
 USERNAME = "head-hmac-key"
 
@@ -59,20 +61,25 @@ def _read(backend: keyring.backend.KeyringBackend) -> SealKey | None:
 
 def seal_key(create: bool = True) -> SealKey | None:
     """This machine's sealing key (made and stored on first use when `create`), or None
-    when no keyring can hold one."""
-    backend = keyring.get_keyring()
-    cached = _cache.get(id(backend))
-    if cached is not None and cached[0] is backend:
+    when no keyring can hold one. The keyring is chosen by the same rule as for private
+    keys (crypto/keystore.py): a backend that keeps secrets in clear is used only when the
+    user named it, so a stray keyrings.alt never holds the seal key in plain text."""
+    active = keyring.get_keyring()
+    cached = _cache.get(id(active))
+    if cached is not None and cached[0] is active:
         return cached[1]
-    try:
-        key = _read(backend)
-        if key is None and create:
-            backend.set_password(SERVICE, USERNAME, secrets.token_bytes(32).hex())
-            key = _read(backend)  # None on a keyring that accepts and forgets (null)
-    except (KeyringError, RuntimeError, OSError):
-        key = None
+    backend = keystore.keyring_choice().backend
+    key = None
+    if backend is not None:
+        try:
+            key = _read(backend)
+            if key is None and create:
+                backend.set_password(SERVICE, USERNAME, secrets.token_bytes(32).hex())
+                key = _read(backend)  # None on a keyring that accepts and forgets (null)
+        except (KeyringError, RuntimeError, OSError):
+            key = None
     if key is not None or create:
-        _cache[id(backend)] = (backend, key)
+        _cache[id(active)] = (active, key)
     return key
 
 
