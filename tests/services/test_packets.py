@@ -19,6 +19,7 @@ from panel_desk.services import (
     conflict_declarations,
     keys,
     reviewing,
+    roster,
     submission_views,
 )
 from panel_desk.services.exchange import container, packet_import, packets
@@ -37,7 +38,15 @@ from panel_desk.store.models import (
 )
 from tests.crypto.support import Authority, MemoryKeyring, keys_kept_apart
 from tests.dbstate import fingerprint
-from tests.exchange_world import ROUND, World, changed, count_rows, manifest_of, members_of
+from tests.exchange_world import (
+    ROUND,
+    World,
+    changed,
+    choose_reviewer,
+    count_rows,
+    manifest_of,
+    members_of,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -411,3 +420,30 @@ def test_a_packet_is_never_imported_into_the_hub(world: World):
     with pytest.raises(BadInput, match="this database is the hub's"):
         world.hub.run(packet_import.import_packet, packet)
     assert fingerprint(world.hub_path) == before
+
+
+def test_a_member_of_the_secretariat_without_an_enrolled_key_is_told_how(world: World):
+    unenrolled = next(
+        p.email
+        for p in world.hub.read(roster.list_people)
+        if "secretariat" in p.roles and p.email != world.secretariat
+    )
+    with pytest.raises(BadInput, match=f"keys init --as {re.escape(unenrolled)} --enrol"):
+        world.hub.run(
+            packets.export_packet,
+            ROUND,
+            world.reviewer,
+            world.folder / "p.pdpacket",
+            as_email=unenrolled,
+        )
+
+
+def test_a_hub_without_its_authority_says_how_to_set_it_up(demo_db, tmp_path: Path):
+    secretariat = next(
+        p.email for p in demo_db.read(roster.list_people) if "secretariat" in p.roles
+    )
+    reviewer = choose_reviewer(demo_db)
+    with pytest.raises(BadInput, match="keys authority-init"):
+        demo_db.run(
+            packets.export_packet, ROUND, reviewer, tmp_path / "p.pdpacket", as_email=secretariat
+        )

@@ -126,6 +126,13 @@ def export_packet(
             f"{reviewer.email} has no active assignment in {round_.ref} without a conflict: "
             "there is nothing to send",
         )
+    keys.require_hub(session)
+    if keys.current_certificate(session, signer) is None:
+        raise BadInput(
+            signer,
+            "has no enrolled key on this hub, so cannot sign packets: run "
+            f"`panel-desk keys init --as {signer} --enrol` on this machine first",
+        )
     identity = keys.signing_identity(
         session, signer, passphrase=passphrase, require_certificate=True
     )

@@ -1,9 +1,10 @@
 """`panel-desk verify PATH`: check an exchange file and say, check by check, what holds.
 
 The kind comes from the file's own manifest (a zip, or a folder holding manifest.json), and
-each kind has its verifier in VERIFIERS: packets and returns here; decision packs register
-theirs with `register_verifier("pack", fn)` (a folder or a zip, same manifest idea). A
-verifier returns Checks; the report is valid when every check holds. Reading only: verify
+each kind has its verifier in VERIFIERS: packets and returns here. Decision packs (a zip
+or a folder with the same manifest idea) add one line at the bottom of this module,
+`register_verifier("pack", verify_pack)`, with `verify_pack(session, path) -> list[Check]`.
+The report is valid when every check holds. Reading only: verify
 never changes the database, whatever it is given.
 
 What "valid" means depends on what this database knows. A packet's signature must hold
@@ -280,3 +281,4 @@ def _binding(session: Session, header: returns.ReturnHeader) -> Check:
 
 register_verifier(packet_content.KIND, verify_packet)
 register_verifier(returns.KIND, verify_return)
+# Decision packs: register_verifier("pack", verify_pack) here, once they exist.
