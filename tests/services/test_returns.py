@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from panel_desk.errors import BadInput
-from panel_desk.services import audit, keys, reviewing
-from panel_desk.services.exchange import container, return_import, returns
+from panel_desk.services import assignment_changes, audit, keys, reviewing
+from panel_desk.services.exchange import container, packet_import, return_import, returns
 from panel_desk.services.review_records import versions_of
 from panel_desk.services.reviewing import Progress
 from panel_desk.store.models import Assignment, AssignmentState, ReceivedReturn
@@ -277,3 +277,28 @@ def test_a_copy_of_the_packet_alone_cannot_forge_a_return(world: World):
         _import(world, forged)
 
     assert fingerprint(world.hub_path) == before
+
+
+def test_a_review_of_an_assignment_withdrawn_since_says_to_send_a_new_packet(world: World):
+    laptop = world.laptop()
+    chosen = world.fresh(laptop)[0]
+    world.score(laptop, chosen.assignment_id)
+    stale = world.export_return(laptop, "stale")
+    world.hub.run(
+        assignment_changes.withdraw_reviewer,
+        ROUND,
+        chosen.submission_ref,
+        world.reviewer,
+        world.secretariat,
+    )
+    before = fingerprint(world.hub_path)
+
+    with pytest.raises(BadInput, match="send them a new packet"):
+        _import(world, stale)
+
+    assert fingerprint(world.hub_path) == before
+    laptop.run(packet_import.import_packet, world.export_packet(name="newer"))
+    assert chosen.submission_ref not in {i.submission_ref for i in world.assignments(laptop)}
+    fresh = world.export_return(laptop, "fresh")
+    laptop.close()
+    assert chosen.submission_ref not in _import(world, fresh).unchanged

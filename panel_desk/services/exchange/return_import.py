@@ -35,7 +35,15 @@ from panel_desk.services.exchange.returns import (
 from panel_desk.services.progress import Progress, no_progress
 from panel_desk.services.returned_reviews import apply_records
 from panel_desk.services.review_records import ReviewerRecords
-from panel_desk.store.models import IssuedPacket, Person, ReceivedReturn, Round
+from panel_desk.store.models import (
+    Assignment,
+    AssignmentState,
+    IssuedPacket,
+    Person,
+    ReceivedReturn,
+    Round,
+    Submission,
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,29 @@ def _in_order(
     return same
 
 
+def _still_assigned(session: Session, packet: IssuedPacket, refs: list[str], source: str) -> None:
+    """BadInput, saying what to do, when the hub withdrew a reviewed assignment since."""
+    active = set(
+        session.scalars(
+            select(Submission.ref)
+            .join(Assignment, Assignment.submission_id == Submission.id)
+            .where(
+                Assignment.round_id == packet.round_id,
+                Assignment.person_id == packet.person_id,
+                Assignment.state == AssignmentState.ACTIVE,
+            )
+        )
+    )
+    gone = sorted(set(refs) - active)
+    if gone:
+        raise BadInput(
+            source,
+            f"reviews {', '.join(gone)}, withdrawn from this reviewer since packet "
+            f"{packet.sequence} was issued: send them a new packet (it withdraws "
+            f"{'them' if len(gone) > 1 else 'it'} on their laptop too), then ask for a new return",
+        )
+
+
 def import_return(
     session: Session, path: Path, actor: str, *, progress: Progress = no_progress
 ) -> ReturnImported:
@@ -157,6 +188,7 @@ def import_return(
                 f"concerns {ref}, which packet {packet.sequence} did not assign to "
                 f"{header.reviewer} in {header.round_ref}",
             )
+    _still_assigned(session, packet, [r.submission_ref for r in records.reviews], source)
     progress(1, 3, "Applying the reviews")
     applied = apply_records(session, records, actor, source=source)
     progress(2, 3, "Recording the return")
