@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keyring
+
 from panel_desk.errors import BadInput
 from panel_desk.services import enrolment, keys, review_views, reviewing, roster
 from panel_desk.services.database import Database, open_database
@@ -26,6 +28,18 @@ from panel_desk.services.reviewing import Progress
 
 ROUND = "EN-2026-02"
 ORGANISATION = "Centre for Education Assurance"
+SESSION_KEYRING = keyring.get_keyring()
+"""The keyring the demo template was built with (tests/conftest.py), holding the keys the
+demo made (its authority's, its signatories'), for a test's own keyring to start from."""
+
+
+def inherit_demo_keys() -> None:
+    """Copy the demo's keys into the test's keyring (tests/crypto/support.keys_kept_apart)."""
+    current = keyring.get_keyring()
+    inherited = getattr(SESSION_KEYRING, "secrets", None)
+    if current is not SESSION_KEYRING and inherited and hasattr(current, "secrets"):
+        for name, secret in inherited.items():
+            current.secrets.setdefault(name, secret)
 
 
 def secretariat_of(db: Database) -> str:
@@ -66,7 +80,10 @@ class World:
     def __post_init__(self) -> None:
         self.hub = open_database(self.hub_path)
         self.secretariat = secretariat_of(self.hub)
-        self.hub.run(keys.set_up_authority, ORGANISATION, self.secretariat)
+        if self.hub.read(keys.authority_summary) is None:
+            self.hub.run(keys.set_up_authority, ORGANISATION, self.secretariat)
+        else:  # a demo that made its authority (and some people's keys) already
+            inherit_demo_keys()
         keys.create_personal_key(self.secretariat)
         self.hub.run(enrolment.enrol_on_hub, self.secretariat, self.secretariat)
         self.reviewer = choose_reviewer(self.hub)

@@ -18,13 +18,13 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
-from panel_desk.services import audit, moderation_views, reviewing
+from panel_desk.services import audit, keys, moderation_views, reviewing
 from panel_desk.services.database import Database, open_database
 from panel_desk.services.reviewing import Progress
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.main_window import MainWindow
 from tests.crypto.support import MemoryKeyring, keys_kept_apart
-from tests.exchange_world import ROUND, choose_reviewer, secretariat_of
+from tests.exchange_world import ROUND, choose_reviewer, inherit_demo_keys, secretariat_of
 from tests.ui.conftest import activate, answer_next_modal, workspace_as
 
 
@@ -126,7 +126,10 @@ def test_a_review_round_trip_from_the_hub_to_a_laptop_and_back(
     H, L = ("--db", hub_path), ("--db", laptop_path)
 
     # The hub: its authority, the secretariat's key, a one-time code for the reviewer.
-    _ok(run_cli, "keys", "authority-init", "--organisation", "Centre", "--as", secretariat, *H)
+    if hub.read(keys.authority_summary) is None:
+        _ok(run_cli, "keys", "authority-init", "--organisation", "Centre", "--as", secretariat, *H)
+    else:  # the demo set one up already, with its key in the keyring it was built with
+        inherit_demo_keys()
     _ok(run_cli, "keys", "init", "--enrol", "--as", secretariat, *H)
     said = _ok(run_cli, "keys", "enrol-code", "--person", reviewer, "--as", secretariat, *H)
     code = said.splitlines()[0].rsplit(": ", 1)[1]

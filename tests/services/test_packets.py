@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from panel_desk.services import (
     roster,
     submission_views,
 )
+from panel_desk.services.database import open_database
 from panel_desk.services.exchange import container, packet_import, packets
 from panel_desk.services.reviewing import Progress
 from panel_desk.services.submission_views import Viewer
@@ -438,12 +440,18 @@ def test_a_member_of_the_secretariat_without_an_enrolled_key_is_told_how(world: 
         )
 
 
-def test_a_hub_without_its_authority_says_how_to_set_it_up(demo_db, tmp_path: Path):
-    secretariat = next(
-        p.email for p in demo_db.read(roster.list_people) if "secretariat" in p.roles
-    )
-    reviewer = choose_reviewer(demo_db)
+def test_a_hub_without_its_authority_says_how_to_set_it_up(demo_path: Path, tmp_path: Path):
+    connection = sqlite3.connect(demo_path)  # the demo may have made one: this hub has not
+    connection.executescript("DELETE FROM person_certificate; DELETE FROM certificate_authority;")
+    connection.close()
+    hub = open_database(demo_path)
+    secretariat = next(p.email for p in hub.read(roster.list_people) if "secretariat" in p.roles)
     with pytest.raises(BadInput, match="keys authority-init"):
-        demo_db.run(
-            packets.export_packet, ROUND, reviewer, tmp_path / "p.pdpacket", as_email=secretariat
+        hub.run(
+            packets.export_packet,
+            ROUND,
+            choose_reviewer(hub),
+            tmp_path / "p.pdpacket",
+            as_email=secretariat,
         )
+    hub.close()
