@@ -64,7 +64,10 @@ def seal_key(create: bool = True) -> SealKey | None:
     when no keyring can hold one. The keyring is chosen by the same rule as for private
     keys (crypto/keystore.py): a backend that keeps secrets in clear is used only when the
     user named it, so a stray keyrings.alt never holds the seal key in plain text."""
-    active = keyring.get_keyring()
+    try:
+        active = keyring.get_keyring()
+    except Exception:  # a backend named in the settings that cannot load: keyring_choice says
+        return None
     cached = _cache.get(id(active))
     if cached is not None and cached[0] is active:
         return cached[1]
