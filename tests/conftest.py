@@ -58,12 +58,10 @@ def copy_database(source: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo, built once per test session; tests get copies."""
-    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite"
+def _build_template(folder: Path, signed_round: bool) -> Path:
+    path = folder / "demo.sqlite"
     db = open_database(path)
-    demo.build_demo(db)
+    demo.build_demo(db, signed_round=signed_round)
     db.engine.dispose()
     # Fold the WAL into the main file so a plain file copy is complete.
     import sqlite3
@@ -72,6 +70,27 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     connection.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo, built once per test session; tests get copies. Without the finished
+    (signed-off) round of `panel-desk demo`, which the tests that need it take from
+    `signed_demo_template`: the rest expect the current call to be the first round."""
+    return _build_template(tmp_path_factory.mktemp("demo-template"), signed_round=False)
+
+
+@pytest.fixture(scope="session")
+def signed_demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo as `panel-desk demo` makes it, with its round already signed off (the
+    signatories' and the authority's keys are in this session's keyring)."""
+    return _build_template(tmp_path_factory.mktemp("signed-demo-template"), signed_round=True)
+
+
+@pytest.fixture
+def signed_demo_path(signed_demo_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo with its signed-off round."""
+    return copy_database(signed_demo_template, tmp_path / "signed-demo.sqlite")
 
 
 @pytest.fixture

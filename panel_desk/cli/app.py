@@ -14,7 +14,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from panel_desk import __version__
-from panel_desk.cli import audit, backup, conflicts, exchange, keys, reviewing, round_setup
+from panel_desk.cli import (
+    appeals,
+    audit,
+    backup,
+    conflicts,
+    exchange,
+    keys,
+    packs,
+    reviewing,
+    round_setup,
+    signoff,
+)
 from panel_desk.cli import moderation as moderation_commands
 from panel_desk.cli.common import Commands, add_common
 from panel_desk.errors import BadInput, Cancelled, VerificationFailed
@@ -28,6 +39,9 @@ COMMAND_MODULES = [
     backup,
     keys,
     exchange,
+    signoff,
+    packs,
+    appeals,
 ]
 """Each has `register(commands)`; a capability adds its module here."""
 

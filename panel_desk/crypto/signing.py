@@ -179,7 +179,7 @@ def _signer_certificate(
     try:
         carried = load_certificate(signature.certificate_pem, "signature")
         carried_fingerprint = certificate_fingerprint(carried)
-    except BadInput:
+    except (BadInput, ValueError):  # ValueError: a damaged key inside a readable certificate
         return None, [f"signed by {who}, but the certificate it carries cannot be read"]
     if carried_fingerprint != signature.key_fingerprint:
         return None, [f"signed by {who}, but the certificate it carries is for another key"]

@@ -33,6 +33,7 @@ from panel_desk.services import (
     conflict_decisions,
     conflict_declarations,
     conflicts,
+    demo_signoff,
     moderation_demo,
     roster,
     rounds,
@@ -83,6 +84,9 @@ DEMO_ACTOR = "demo"
 ROUND_OPENS = date(2026, 9, 1)
 UNIQUE_DOCUMENTS_PER_ROUND = 60
 """Beyond this many submissions a round's documents share content (stored once)."""
+SIGNED = "GW-2025-02"
+SIGNED_SIZE = 10
+"""The finished round: a small call already through moderation and sign-off."""
 
 
 @dataclass(frozen=True)
@@ -662,8 +666,12 @@ def build_demo(
     if_empty: bool = False,
     progress: Progress = no_progress,
     seed: int = 2026,
+    signed_round: bool = True,
 ) -> str:
-    """Fill an empty database with the demo; one transaction, so a failure leaves it empty."""
+    """Fill an empty database with the demo; one transaction, so a failure leaves it empty.
+
+    `signed_round` adds a small finished call, moderated and signed off, whose keys go to
+    this machine's keyring (see demo_signoff.py)."""
     if scale < MINIMUM:
         raise BadInput("--scale", f"must be at least {MINIMUM}, got {scale}")
     rng = random.Random(seed)
@@ -678,7 +686,7 @@ def build_demo(
             )
         plans = plan_rounds(scale)
         people = make_people(max(25, scale // 10 + 10), rng)
-        steps = 2 + 3 * len(plans)
+        steps = 2 + 3 * len(plans) + signed_round
         step = 0
         progress(step, steps, "Writing the roster")
         with tempfile.TemporaryDirectory(prefix="panel-desk-demo-") as scratch:
@@ -740,10 +748,72 @@ def build_demo(
                         moderation_demo.moderate_some(session, plan.ref, chairs)
                 step += 1
                 totals["submissions"] += plan.size
+            signed = ""
+            if signed_round:
+                progress(step, steps, f"Moderating and signing off {SIGNED}")
+                signed = _signed_round(session, people, work, rng, totals)
+                plans.append(_signed_plan())
         progress(steps, steps, "Demo ready")
     return (
         f"demo created in {db.display_name}: {len(plans)} rounds "
         f"({', '.join(p.ref for p in plans)}), {totals['submissions']} submissions, "
         f"{len(people)} people, {totals['assignments']} assignments, "
-        f"{totals['submitted']} submitted reviews"
+        f"{totals['submitted']} submitted reviews" + (f"\n{signed}" if signed else "")
     )
+
+
+def _signed_plan() -> DemoRound:
+    return DemoRound(
+        Stage.GATEWAY,
+        SIGNED,
+        "Call for credential proposals, autumn 2025",
+        date(2025, 9, 1),
+        date(2025, 11, 28),
+        4,
+        SIGNED_SIZE,
+    )
+
+
+def _signed_round(
+    session: Session,
+    people: list[DemoPerson],
+    work: Path,
+    rng: random.Random,
+    totals: dict[str, int],
+) -> str:
+    """A small call from the year before, reviewed, moderated whole and signed off; its
+    submission refs (GW25-01…) differ from this year's call's. Returns what was done."""
+    plan = _signed_plan()
+    round_ = rounds.create_round(
+        session,
+        stage=plan.stage,
+        ref=plan.ref,
+        title=plan.title,
+        opens_on=plan.opens_on,
+        review_deadline=plan.review_deadline,
+        places=plan.places,
+        actor=DEMO_ACTOR,
+    )
+    spec = criteria_of(session, round_)
+    folder = work / plan.ref
+    folder.mkdir()
+    items = []
+    for item in make_submissions(plan, spec, people, folder, rng):
+        ref = item.ref.replace("GW-", "GW25-", 1)
+        for name in item.documents:
+            (folder / name).rename(folder / name.replace(item.ref, ref, 1))
+        documents = tuple(name.replace(item.ref, ref, 1) for name in item.documents)
+        items.append(DemoSubmission(**{**item.__dict__, "ref": ref, "documents": documents}))
+    write_submissions(work / f"{plan.ref}.csv", items)
+    submissions.import_submissions(session, work / f"{plan.ref}.csv", plan.ref, folder, DEMO_ACTOR)
+    screening.run_screening(session, plan.ref, DEMO_ACTOR)
+    conflicts.detect_conflicts(session, plan.ref, DEMO_ACTOR)
+    counts = write_reviews(session, round_, spec, items, people, {}, 1.0, rng)
+    for key, value in counts.items():
+        totals[key] += value
+    totals["submissions"] += plan.size
+    secretariat = next(p.email for p in people if "secretariat" in p.roles)
+    chairs = [p.email for p in people if "moderator" in p.roles]
+    demo_signoff.moderate_whole_round(session, plan.ref, chairs, DEMO_ACTOR)
+    eag = [p.email for p in people if "eag" in p.roles]
+    return demo_signoff.sign_whole_round(session, plan.ref, eag, secretariat)

@@ -102,7 +102,9 @@ def verify_path(session: Session, path: Path) -> VerifyReport:
     kind = kind_of(path)
     verifier = VERIFIERS.get(kind)
     if verifier is None:
-        what = f"its manifest names the kind {kind!r}" if kind else "it has no readable manifest"
+        what = (
+            f"its manifest names the kind {kind!r}" if kind else "it has no readable manifest.json"
+        )
         known = ", ".join(sorted(VERIFIERS))
         return VerifyReport(
             str(path), kind, (Check("kind", False, f"not a file verify knows ({what}; {known})"),)
@@ -281,4 +283,8 @@ def _binding(session: Session, header: returns.ReturnHeader) -> Check:
 
 register_verifier(packet_content.KIND, verify_packet)
 register_verifier(returns.KIND, verify_return)
-# Decision packs: register_verifier("pack", verify_pack) here, once they exist.
+# Decision packs (services/pack_verify.py imports Check from here, hence the late import and
+# the look-up at call time).
+from panel_desk.services import pack_verify  # noqa: E402
+
+register_verifier("pack", lambda session, path: pack_verify.verify_pack(session, path))

@@ -50,7 +50,13 @@ class Recommendation(Base):
 
 
 class SignOff(Base):
-    """An EAG member's signature over the digest of a round's recommendation set."""
+    """An EAG member's signature over the digest of a round's recommendation set.
+
+    `abstentions` are the submission refs the member abstained on (a conflict of interest,
+    or a part they took in the review), `statement` what they said of it; both are inside
+    what the signature covers. A signature stops counting when voided (the recommendations
+    changed after it was made), with the reason.
+    """
 
     __tablename__ = "sign_off"
 
@@ -61,6 +67,8 @@ class SignOff(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     certificate_pem: Mapped[str]
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    abstentions: Mapped[list[str]] = mapped_column(default=list)
+    statement: Mapped[str] = mapped_column(default="")
     voided_at: Mapped[datetime | None]
     void_reason: Mapped[str] = mapped_column(default="")
 
@@ -79,3 +87,9 @@ class Appeal(Base):
     status: Mapped[str] = mapped_column(String(20))
     outcome: Mapped[str] = mapped_column(default="")
     decided_at: Mapped[datetime | None]
+    # Who appealed (as they signed it), who recorded and who decided it (e-mails), and the
+    # recommendation version an upheld appeal opened.
+    appellant: Mapped[str] = mapped_column(String(300), default="")
+    recorded_by: Mapped[str] = mapped_column(String(320), default="")
+    decided_by: Mapped[str] = mapped_column(String(320), default="")
+    reopened_version: Mapped[int | None]

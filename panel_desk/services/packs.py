@@ -1,0 +1,289 @@
+"""`panel-desk pack export`: the decision pack of a signed-off round, which anyone can verify.
+
+A folder (or, named `*.pdpack`, the same as one zip file) holding:
+  decision-record.pdf   the decision record, signed (PAdES) by every signatory in turn
+  letters/REF.pdf       a feedback letter per submission, signed by the first signatory
+  recommendations.json  the recommendation set, canonical JSON: its SHA-256 is the digest
+                        the EAG signed
+  authority.pem         the organisation's certificate, to trust in a PDF reader
+  README.txt            how to check the pack
+  manifest.json         every file's SHA-256 and size, the digest, the sign-off signatures
+  manifest.sig          each signatory's signature over manifest.json
+so changing any byte of any file makes `panel-desk verify` fail (pack_verify.py).
+
+Export is refused until sign-off is complete (signoff.require_signed_off). It needs each
+signatory's key on this machine (the hub, where they signed off). Everything is written
+into a temporary folder beside the target and renamed into place at the very end, so a
+cancelled or failed export leaves nothing half-written; the export is an audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from panel_desk.crypto.pdf import sign_pdf
+from panel_desk.crypto.signing import Signature, SigningIdentity, sign_bytes
+from panel_desk.errors import BadInput
+from panel_desk.services import audit, keys
+from panel_desk.services.decision_record import decision_record_pdf
+from panel_desk.services.letters import letter_pdf
+from panel_desk.services.pack_content import PackContent, gather
+from panel_desk.services.progress import Progress, no_progress
+from panel_desk.services.signoff import SignOffStatus, require_signed_off
+from panel_desk.store.base import utcnow
+
+KIND = "pack"
+FORMAT = 1
+SUFFIX = ".pdpack"
+MANIFEST = "manifest.json"
+SIGNATURES = "manifest.sig"
+SIGNATURES_FORMAT = "panel_desk-manifest-signatures"
+AUTHORITY = "authority.pem"
+RECOMMENDATIONS = "recommendations.json"
+RECORD = "decision-record.pdf"
+README = "README.txt"
+LETTERS = "letters"
+
+PassphraseFor = Callable[[str], keys.Passphrase]
+
+
+@dataclass(frozen=True)
+class ExportedPack:
+    path: Path
+    round_ref: str
+    digest: str
+    files: int
+    letters: int
+    signatories: tuple[str, ...]
+    manifest_sha256: str
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def letter_name(ref: str, taken: set[str]) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", ref).strip("._") or "submission"
+    name, n = f"{LETTERS}/{stem}.pdf", 1
+    while name.casefold() in taken:
+        n += 1
+        name = f"{LETTERS}/{stem}-{n}.pdf"
+    taken.add(name.casefold())
+    return name
+
+
+def _check_target(out: Path) -> None:
+    if not out.parent.is_dir():
+        raise BadInput(str(out), f"the folder {out.parent} does not exist")
+    if out.exists() and not (out.is_dir() and not any(out.iterdir())):
+        raise BadInput(str(out), "already exists: a pack is never written over; choose a new name")
+
+
+def _readme(content: PackContent, letters_by: str) -> str:
+    d = content.decisions
+    return f"""Decision pack: {d.round_ref} — {d.round_title}
+{content.organisation} · {d.stage_label}
+
+decision-record.pdf   the decisions, signed by each signatory of the Education Assurance Group
+letters/              a feedback letter per submission, signed by {letters_by}
+recommendations.json  the signed recommendation set; its SHA-256 is
+                      {d.digest}
+authority.pem         the organisation's certificate authority, key
+                      {content.authority_fingerprint}
+                      trust it in your PDF reader to see the signatures as valid
+manifest.json         the SHA-256 of every file, and the sign-off signatures
+manifest.sig          each signatory's signature over manifest.json
+
+Check the whole pack with:  panel-desk verify THIS-FOLDER
+Compare the authority's key fingerprint with the one {content.organisation} publishes.
+"""
+
+
+class _Writer:
+    """Files into the working folder, each hashed as it is written."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.members: dict[str, dict[str, Any]] = {}
+
+    def put(self, name: str, data: bytes) -> None:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.members[name] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def _signoffs(status: SignOffStatus) -> list[dict[str, Any]]:
+    return [
+        {
+            "signer": s.signer,
+            "name": s.name,
+            "signed_at": s.signed_at.isoformat(),
+            "abstains_on": list(s.abstentions),
+            "statement": s.statement,
+            "signature": Signature.from_bytes(s.signature, f"sign-off of {s.signer}").as_json(),
+        }
+        for s in status.counting
+    ]
+
+
+def _zip(folder: Path, target: Path) -> None:
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            name = path.relative_to(folder).as_posix()
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.external_attr = 0o100644 << 16
+            info.compress_type = (
+                zipfile.ZIP_STORED if name.endswith(".pdf") else zipfile.ZIP_DEFLATED
+            )
+            archive.writestr(info, path.read_bytes())
+
+
+def export_pack(
+    session: Session,
+    round_ref: str,
+    out: Path,
+    *,
+    actor: str,
+    passphrase_for: PassphraseFor | None = None,
+    progress: Progress = no_progress,
+) -> ExportedPack:
+    """Write the round's decision pack to `out` (a new folder, or a new `.pdpack` file)."""
+    out = Path(out)
+    _check_target(out)
+    status = require_signed_off(session, round_ref, actor)
+    identities: list[SigningIdentity] = [
+        keys.signing_identity(
+            session,
+            s.signer,
+            passphrase=passphrase_for(s.signer) if passphrase_for else None,
+            require_certificate=True,
+        )
+        for s in status.counting
+    ]
+    progress(0, 1, f"Reading {round_ref}")
+    content = gather(session, status)
+    records = len(content.records)
+    total = 2 * records + 4 * len(identities) + 6
+    done = 0
+
+    def step(n: int, text: str) -> None:
+        nonlocal done
+        done += n
+        progress(min(done, total), total, text)
+
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        files = _Writer(work / "pack")
+        files.put(AUTHORITY, content.authority_pem.encode("ascii"))
+        files.put(RECOMMENDATIONS, status.decisions.canonical_bytes())
+        step(1, "Laying out the decision record")
+        record = decision_record_pdf(
+            content, lambda n, _t, text: progress(min(done + n, total), total, text)
+        )
+        step(records, "Signing the decision record")
+        for identity in identities:
+            record = sign_pdf(
+                record,
+                identity,
+                reason=f"Sign-off of the recommendations of {round_ref} by the Education "
+                "Assurance Group",
+                location=content.organisation,
+            )
+            step(4, f"Signed by {identity.email}")
+        files.put(RECORD, record)
+        letters: dict[str, str] = {}
+        taken: set[str] = set()
+        writer = identities[0]
+        for n, submission in enumerate(content.records, start=1):
+            name = letter_name(submission.decision.ref, taken)
+            pdf = sign_pdf(
+                letter_pdf(content, submission),
+                writer,
+                reason=f"Feedback letter {round_ref}/{submission.decision.ref}",
+                location=content.organisation,
+            )
+            files.put(name, pdf)
+            letters[submission.decision.ref] = name
+            step(1, f"Feedback letter {n} of {records}: {submission.decision.ref}")
+        files.put(README, _readme(content, writer.email).encode("utf-8"))
+        decisions = status.decisions
+        manifest = {
+            "format": FORMAT,
+            "kind": KIND,
+            "round": {
+                "ref": decisions.round_ref,
+                "title": decisions.round_title,
+                "stage": decisions.stage,
+            },
+            "organisation": content.organisation,
+            "authority": {"file": AUTHORITY, "key_fingerprint": content.authority_fingerprint},
+            "exported_at": utcnow().replace(microsecond=0).isoformat(),
+            "exported_by": actor,
+            "recommendations": RECOMMENDATIONS,
+            "recommendation_digest": decisions.digest,
+            "quorum": decisions.quorum,
+            "signoffs": _signoffs(status),
+            "decision_record": RECORD,
+            "letters": letters,
+            "letters_signed_by": writer.email,
+            "audit": {
+                "events": content.audit_events,
+                "head": content.audit_head,
+                "intact": content.audit_intact,
+            },
+            "members": dict(sorted(files.members.items())),
+        }
+        raw = manifest_bytes(manifest)
+        (files.root / MANIFEST).write_bytes(raw)
+        sealed = {
+            "format": SIGNATURES_FORMAT,
+            "version": 1,
+            "signatures": [sign_bytes(raw, identity).as_json() for identity in identities],
+        }
+        (files.root / SIGNATURES).write_bytes(manifest_bytes(sealed))
+        step(1, "Finishing the pack")
+        if out.suffix == SUFFIX:
+            _zip(files.root, work / "pack.zip")
+            (work / "pack.zip").replace(out)
+        else:
+            if out.exists():
+                out.rmdir()  # the empty folder the user chose
+            files.root.rename(out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    digest = hashlib.sha256(raw).hexdigest()
+    audit.record(
+        session,
+        actor,
+        "pack.exported",
+        "round",
+        round_ref,
+        {
+            "path": str(out),
+            "recommendation_digest": decisions.digest,
+            "manifest_sha256": digest,
+            "files": len(files.members) + 2,
+            "signatories": [i.email for i in identities],
+        },
+    )
+    return ExportedPack(
+        out,
+        round_ref,
+        decisions.digest,
+        len(files.members) + 2,
+        len(letters),
+        tuple(i.email for i in identities),
+        digest,
+    )
