@@ -120,6 +120,31 @@ def list_appeals(session: Session, round_ref: str) -> list[AppealView]:
     return [_view(session, a) for a in rows]
 
 
+@dataclass(frozen=True)
+class AppealChoices:
+    """What the register's dialogs offer: the decided submissions, and the outcomes."""
+
+    submissions: tuple[tuple[str, str, str], ...]  # (ref, title, current outcome)
+    outcomes: tuple[str, ...]
+    with_conditions: tuple[str, ...]
+
+
+def appeal_choices(session: Session, round_ref: str) -> AppealChoices:
+    round_ = round_by_ref(session, round_ref)
+    spec = criteria_of(session, round_)
+    rows = session.execute(
+        select(Submission.ref, Submission.title, Recommendation.outcome)
+        .join(Recommendation, Recommendation.submission_id == Submission.id)
+        .where(Submission.round_id == round_.id, Recommendation.current.is_(True))
+        .order_by(Submission.ref)
+    ).all()
+    return AppealChoices(
+        tuple((r, t, o) for r, t, o in rows),
+        spec.recommendation.options,
+        spec.recommendation.with_conditions,
+    )
+
+
 def appeal_by_id(session: Session, appeal_id: int) -> Appeal:
     found = session.get(Appeal, appeal_id)
     if found is None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from panel_desk import __version__
 from panel_desk.services import rounds
 from panel_desk.services.vocabulary import Role
+from panel_desk.ui.appeals.page import AppealsPage
 from panel_desk.ui.assignment.page import AssignmentPage
 from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.conflicts.page import ConflictsPage
@@ -41,6 +42,7 @@ from panel_desk.ui.returns.page import ReturnsPage
 from panel_desk.ui.review_editor.page import MyReviewsPage
 from panel_desk.ui.rounds import setup
 from panel_desk.ui.rounds.navigator import RoundsNavigator
+from panel_desk.ui.signoff.page import SignOffPage
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
 from panel_desk.ui.submissions.page import SubmissionsPage
 from panel_desk.ui.submissions.view import SubmissionsView
@@ -64,6 +66,8 @@ PAGES: list[PageFactory] = [
     ReturnsPage,
     ModerationPage,
     RankingPage,
+    SignOffPage,
+    AppealsPage,
     AuditPage,
 ]
 """Every page, in tab order; a capability adds its page here."""

@@ -139,10 +139,18 @@ def test_an_upheld_appeal_reopens_the_decision_and_needs_a_new_sign_off(
     db = ("--db", signed_demo_path, "--as", secretariat)
 
     code, out, err = run_cli(
-        "appeal", "lodge", "--round", ROUND, "--submission", "GW25-01",
-        "--grounds", "A reviewer had supervised the lead applicant and did not declare it.",
-        "--appellant", "Mohammed Abiodun", *db,
-    )  # fmt: skip
+        "appeal",
+        "lodge",
+        "--round",
+        ROUND,
+        "--submission",
+        "GW25-01",
+        "--grounds",
+        "A reviewer had supervised the lead applicant and did not declare it.",
+        "--appellant",
+        "Mohammed Abiodun",
+        *db,
+    )
     assert (code, err) == (0, ""), err
     assert "appeal 1  GW25-01" in out and "lodged" in out
 
@@ -154,10 +162,15 @@ def test_an_upheld_appeal_reopens_the_decision_and_needs_a_new_sign_off(
     assert any(e["action"] == "appeal.lodged" for e in data["events"])
 
     code, out, err = run_cli(
-        "appeal", "decide", "1", "--decision", "upheld",
-        "--reason", "The undeclared tie is a procedural irregularity: reconsidered.",
+        "appeal",
+        "decide",
+        "1",
+        "--decision",
+        "upheld",
+        "--reason",
+        "The undeclared tie is a procedural irregularity: reconsidered.",
         *db,
-    )  # fmt: skip
+    )
     assert (code, err) == (0, ""), err
     assert "decision reopened as version 2" in out and "needs a new sign-off" in out
 
@@ -177,10 +190,22 @@ def test_appeal_refusals(run_cli, signed_demo_path: Path):
     hub.close()
     db = ("--db", signed_demo_path)
     code, _, err = run_cli(
-        "appeal", "lodge", "--round", ROUND, "--submission", "GW25-04",
-        "--grounds", "x", "--appellant", "y", "--as", secretariat, *db,
-    )  # fmt: skip
+        "appeal",
+        "lodge",
+        "--round",
+        ROUND,
+        "--submission",
+        "GW25-04",
+        "--grounds",
+        "x",
+        "--appellant",
+        "y",
+        "--as",
+        secretariat,
+        *db,
+    )
     assert code == 2 and "no decision yet" in err
-    code, _, err = run_cli("appeal", "decide", "7", "--decision", "upheld", "--reason", "r",
-                           "--as", "x@y.org", *db)  # fmt: skip
+    code, _, err = run_cli(
+        "appeal", "decide", "7", "--decision", "upheld", "--reason", "r", "--as", "x@y.org", *db
+    )
     assert code == 2 and err.count("\n") == 1
