@@ -46,11 +46,14 @@ def sign_pdf(
     reason: str = "",
     location: str = "",
     field_name: str | None = None,
+    bytes_reserved: int | None = None,
 ) -> bytes:
     """`pdf` with one more PAdES signature by `identity`, added as an incremental update.
 
     The identity needs its certificate and the authority's (BadInput otherwise). The field
     is named `Signature<n>` after the signatures already there, unless `field_name` is given.
+    `bytes_reserved` sets the room kept for the signature, sparing pyHanko a trial signing
+    to estimate it (most of the time of a small PDF's signing; see packs.py's letters).
     """
     if identity.certificate is None or identity.authority is None:
         raise BadInput(
@@ -78,7 +81,7 @@ def sign_pdf(
         name=identity.email,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=bytes_reserved).getvalue()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from panel_desk.errors import BadInput
 from panel_desk.services import enrolment, keys
 from panel_desk.services.criteria import RECOMMENDATION_KEY
-from panel_desk.services.decision_set import build_decision_set
 from panel_desk.services.divergence import NUMERIC
 from panel_desk.services.divergence_report import DivergentItem, round_divergence
 from panel_desk.services.moderation import (
@@ -140,17 +139,19 @@ def sign_whole_round(session: Session, round_ref: str, eag: Sequence[str], secre
             enrolment.enrol_on_hub(session, email, secretariat)
     except keys.NoSecureKeyring as exc:
         return (
-            f"{round_ref} was moderated but left unsigned: this machine has no keyring to keep "
-            f"the signatories' keys in ({exc.problem}); set one up, or enrol keys kept in "
-            "passphrase-protected files, and sign with `panel-desk signoff`"
+            f"{round_ref} was moderated but left unsigned, awaiting sign-off: this machine has "
+            f"no keyring for the signatories' keys. {exc.problem[:1].upper()}{exc.problem[1:]}. "
+            "Then sign with `panel-desk signoff`"
         )
-    signed = []
+    signed, status = [], None
     for email in eag:
-        done = sign_off(session, round_ref, email)
+        status = sign_off(session, round_ref, email).status
         signed.append(email)
-        if done.status.complete:
+        if status.complete:
             break
-    considered = len(build_decision_set(session, round_ref).considered)
+    if status is None or not status.complete:
+        return f"{round_ref} is awaiting sign-off: {status.headline() if status else 'no EAG'}"
+    considered = len(status.decisions.considered)
     return (
         f"{round_ref} is signed off by {', '.join(signed)} ({considered} decisions): "
         f"export its decision pack with `panel-desk pack export --round {round_ref} --out DIR`"
