@@ -139,20 +139,23 @@ def cmd_return_export(args: argparse.Namespace) -> int:
 
 def cmd_return_import(args: argparse.Namespace) -> int:
     db = database(args)
-    done = db.run(
-        return_import.import_return, Path(args.file), actor(args, db), progress=progress_on_terminal
+    paths = [Path(f) for f in args.file]
+    # Several files are one transaction: all of them are imported, or none.
+    imported = db.run(
+        return_import.import_returns, paths, actor(args, db), progress=progress_on_terminal
     )
-    if done.already:
-        print(f"{args.file} was already imported; nothing changed")
-        return 0
-    new = ", ".join(f"{ref} v{v}" for ref, v in done.new_versions) or "none"
-    print(
-        f"return {done.sequence} from {done.reviewer} for {done.round_ref} imported: "
-        f"new versions {new}; {_plural(len(done.updated_drafts), 'draft')} updated; "
-        f"{len(done.unchanged)} unchanged"
-    )
-    if done.declarations:
-        print(f"conflicts declared (assignments withdrawn): {', '.join(done.declarations)}")
+    for path, done in zip(paths, imported, strict=True):
+        if done.already:
+            print(f"{path} was already imported; nothing changed")
+            continue
+        new = ", ".join(f"{ref} v{v}" for ref, v in done.new_versions) or "none"
+        print(
+            f"return {done.sequence} from {done.reviewer} for {done.round_ref} imported: "
+            f"new versions {new}; {_plural(len(done.updated_drafts), 'draft')} updated; "
+            f"{len(done.unchanged)} unchanged"
+        )
+        if done.declarations:
+            print(f"conflicts declared (assignments withdrawn): {', '.join(done.declarations)}")
     return 0
 
 
@@ -217,9 +220,13 @@ def register(commands: Commands) -> None:
     sub.add_argument("--round", metavar="REF", help="the round (when you have several)")
     add_passphrase_options(sub)
     sub = commands.add(
-        "import", cmd_return_import, "verify a return, then import it whole", person=True, **group
+        "import",
+        cmd_return_import,
+        "verify returns, then import them whole (several files: all of them or none)",
+        person=True,
+        **group,
     )
-    sub.add_argument("file", metavar=f"FILE{returns.SUFFIX}")
+    sub.add_argument("file", nargs="+", metavar=f"FILE{returns.SUFFIX}")
     sub = commands.add(
         "status", cmd_return_status, "who has returned, what is outstanding", **group
     )

@@ -45,6 +45,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from panel_desk.services.audit_seal import SealKey, seal_key
+from panel_desk.services.bulk_rows import insert_rows
 from panel_desk.store.base import utcnow
 from panel_desk.store.models import AuditConcern, AuditEvent, AuditHead
 
@@ -214,11 +215,34 @@ def record_many(session: Session, changes: Iterable[Change]) -> int:
             for kind, ref in sorted(concerns_of(change))
         )
         prev_hash = this_hash
-    session.execute(insert(AuditEvent), rows)
-    if concerns:
-        session.execute(insert(AuditConcern), concerns)
+    # The driver's executemany: a return import writes a concern for every review.
+    insert_rows(session, AuditEvent.__table__, _EVENT_COLUMNS, [_row(r) for r in rows])
+    insert_rows(
+        session,
+        AuditConcern.__table__,
+        ("event_seq", "kind", "ref"),
+        [(c["event_seq"], c["kind"], c["ref"]) for c in concerns],
+    )
     _write_head(session, seq, prev_hash, key)
     return len(rows) - (damage is not None)
+
+
+_EVENT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "subject_type",
+    "subject_ref",
+    "payload",
+    "payload_digest",
+    "prev_hash",
+    "hash",
+)
+
+
+def _row(values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values[c] for c in _EVENT_COLUMNS)
 
 
 def record(

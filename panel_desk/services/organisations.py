@@ -11,6 +11,7 @@ one institution. `OrganisationMatcher` is what the conflict rules compare throug
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -110,10 +111,13 @@ class OrganisationMatcher:
         return None
 
 
-def domain_suffixes(domain: str) -> list[str]:
-    """`a.b.ac.uk` → [`a.b.ac.uk`, `b.ac.uk`, `ac.uk`]: the domain and its parents."""
+@functools.lru_cache(maxsize=4096)
+def domain_suffixes(domain: str) -> tuple[str, ...]:
+    """`a.b.ac.uk` → (`a.b.ac.uk`, `b.ac.uk`, `ac.uk`): the domain and its parents.
+    Remembered: checking a round's conflicts asks for the same few hundred domains
+    hundreds of thousands of times."""
     labels = domain.split(".")
-    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return tuple(".".join(labels[i:]) for i in range(len(labels) - 1))
 
 
 def load_matcher(session: Session) -> OrganisationMatcher:

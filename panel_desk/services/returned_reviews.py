@@ -12,39 +12,35 @@ Everything is checked before anything is written, in the caller's transaction:
 - what the hub already holds is left alone, so applying the same records twice changes
   nothing.
 
-Versions and scores are written with bulk inserts; every changed review gets an audit event.
+Many reviewers' records are applied in one transaction through a returned_batch.ReturnBatch,
+which reads what the rules need once for all of them and writes the new versions and scores
+together. Each reviewer's records that change anything get one audit event, concerning
+every submission reviewed, with the versions written and the certificates checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from panel_desk.errors import BadInput
-from panel_desk.services import audit
-from panel_desk.services.review_records import (
-    ReviewerRecords,
-    ReviewRecord,
-    VersionRecord,
-    record_of,
-    versions_of,
-)
-from panel_desk.services.review_rules import ReviewContent, check_values, submission_problems
-from panel_desk.services.reviewing import (
-    Mine,
-    declare_conflict,
-    declared_submissions,
-    find_assignment,
-    mine,
-    record_no_conflict_certification,
+from panel_desk.errors import BadInput, NotFound
+from panel_desk.services import audit, reviewing
+from panel_desk.services.returned_batch import ReturnBatch
+from panel_desk.services.returned_certification import certify_returned
+from panel_desk.services.returned_state import Assigned, Held, HubRound, Reviewer, held_versions
+from panel_desk.services.review_records import ReviewerRecords, ReviewRecord, VersionRecord
+from panel_desk.services.review_rules import (
+    CriterionForm,
+    RecommendationForm,
+    ReviewContent,
+    check_values,
+    submission_problems,
 )
 from panel_desk.services.roster import person_by_email
-from panel_desk.services.rounds import round_by_ref
-from panel_desk.store.models import Criterion, Review, Score
 from panel_desk.store.models import ReviewState as State
+from panel_desk.store.models import Submission
 
 
 @dataclass(frozen=True)
@@ -61,12 +57,18 @@ class AppliedRecords:
         return bool(self.new_versions or self.updated_drafts or self.declarations)
 
 
-def _check_sequence(found: Mine, record: ReviewRecord, source: str) -> list[VersionRecord]:
+def _check_sequence(
+    criteria: tuple[CriterionForm, ...],
+    recommendation: RecommendationForm,
+    record: ReviewRecord,
+    source: str,
+) -> list[VersionRecord]:
     """The versions, each checked on its own; BadInput for the first wrong one."""
     where = f"review of {record.submission_ref}"
     if not record.versions:
         raise BadInput(source, "holds no versions", where)
     checked = []
+    last = len(record.versions)
     for position, v in enumerate(record.versions, 1):
         at = f"{where}, version {v.version}"
         if v.version != position:
@@ -75,23 +77,26 @@ def _check_sequence(found: Mine, record: ReviewRecord, source: str) -> list[Vers
             )
         if v.state not in (State.DRAFT, State.SUBMITTED):
             raise BadInput(source, f"unknown state {v.state!r}", at)
-        if v.state == State.DRAFT and position != len(record.versions):
+        if v.state == State.DRAFT and position != last:
             raise BadInput(source, "only the newest version may be a draft", at)
         if position > 1 and not v.correction_reason.strip():
             raise BadInput(source, "a correction carries its reason, and this one has none", at)
-        content = check_values(found.criteria, found.recommendation, v.content, source)
+        content = check_values(criteria, recommendation, v.content, source)
         if v.state == State.SUBMITTED:
             problems = submission_problems(
-                found.criteria, found.recommendation, content, v.no_conflict_certified
+                criteria, recommendation, content, v.no_conflict_certified
             )
             if problems or v.submitted_at is None:
                 reason = problems[0].message if problems else "it has no submission time"
                 raise BadInput(source, f"submitted, but incomplete: {reason}", at)
-        checked.append(_replace_content(v, content.ordered(found.criteria)))
+        # In canonical spelling; the order does not matter on the hub (same_as ignores it).
+        checked.append(_replace_content(v, content))
     return checked
 
 
 def _replace_content(v: VersionRecord, content: ReviewContent) -> VersionRecord:
+    if content is v.content:
+        return v
     return VersionRecord(
         v.version,
         v.state,
@@ -113,13 +118,12 @@ def _same(hub: VersionRecord, incoming: VersionRecord) -> bool:
 
 
 def _plan(
-    session: Session, found: Mine, record: ReviewRecord, source: str
-) -> tuple[list[Review], list[VersionRecord]]:
-    """(hub drafts to overwrite, versions to write) for one review; BadInput when stale."""
-    incoming = _check_sequence(found, record, source)
-    held = versions_of(session, found.assignment.id)
+    held: list[Held], incoming: list[VersionRecord], record: ReviewRecord, source: str
+) -> tuple[list[Held], list[VersionRecord]]:
+    """(hub drafts to overwrite, versions to write) for one review's checked versions;
+    BadInput when they are stale."""
     where = f"review of {record.submission_ref}"
-    newest_held = held[-1] if held else None
+    newest_held = held[-1].record if held else None
     if newest_held is not None:
         stale = len(incoming) < len(held) or (
             len(incoming) == len(held)
@@ -135,157 +139,140 @@ def _plan(
                 f"version {incoming[-1].version} ({incoming[-1].state})",
                 where,
             )
-    overwrite: list[Review] = []
+    overwrite: list[Held] = []
     write: list[VersionRecord] = []
-    for review, version in zip(held, incoming, strict=False):
-        mine_now = record_of(session, review)
-        if _same(mine_now, version):
+    for kept, version in zip(held, incoming, strict=False):
+        if _same(kept.record, version):
             continue
-        if review.state == State.SUBMITTED:
+        if kept.record.state == State.SUBMITTED:
+            number = kept.record.version
             raise BadInput(
                 source,
-                f"version {review.version} differs from the submitted version {review.version} "
+                f"version {number} differs from the submitted version {number} "
                 "the hub holds; a submitted review is changed only by a correction",
                 where,
             )
-        overwrite.append(review)
+        overwrite.append(kept)
         write.append(version)
     write += incoming[len(held) :]
     return overwrite, write
+
+
+def _find(batch: ReturnBatch, hub: HubRound, reviewer: Reviewer, ref: str, source: str) -> Assigned:
+    """The reviewer's assignment to `ref`, with find_assignment's words when there is none."""
+    assigned = reviewer.assignments.get(ref)
+    if assigned is None:
+        known = batch.session.scalar(
+            select(Submission.id).where(Submission.round_id == hub.round.id, Submission.ref == ref)
+        )
+        problem = (
+            f"{ref} is not assigned to you in {hub.round.ref}"
+            if known
+            else f"no submission {ref} in {hub.round.ref}"
+        )
+        raise BadInput(source, problem)
+    if not assigned.active and assigned.submission_id not in reviewer.declared:
+        raise BadInput(source, f"{ref} is no longer assigned to you")
+    return assigned
 
 
 def apply_records(
     session: Session, records: ReviewerRecords, actor: str, source: str = "return"
 ) -> AppliedRecords:
     """Apply a reviewer's records on the hub by the version rules: all, or nothing."""
-    email = person_by_email(session, records.reviewer, source).email
-    round_ = round_by_ref(session, records.round_ref)
+    batch = ReturnBatch(session, actor)
+    applied = apply_in_batch(batch, records, source)
+    batch.flush()
+    return applied
+
+
+def apply_in_batch(batch: ReturnBatch, records: ReviewerRecords, source: str) -> AppliedRecords:
+    """apply_records within a batch of returns (its rows are written by `batch.flush`)."""
+    try:
+        hub = batch.round(records.round_ref)
+    except NotFound:
+        person_by_email(batch.session, records.reviewer, source)  # the reviewer is named first
+        raise
+    reviewer = batch.reviewer(hub, records.reviewer, source)
+    declared_refs = {d.submission_ref for d in records.declarations}
     plans = []
-    declared_here = set(
-        declared_submissions(session, person_by_email(session, email).id, round_.id)
-    )
     seen: set[str] = set()
     for record in records.reviews:
-        if record.submission_ref in seen:
-            raise BadInput(source, f"holds two reviews of {record.submission_ref}")
-        seen.add(record.submission_ref)
-        found = _find(session, email, record.submission_ref, round_.ref, source)
-        if found.conflict_declared or record.submission_ref in {
-            d.submission_ref for d in records.declarations
-        }:
-            raise BadInput(
-                source, f"scores {record.submission_ref}, with which a conflict is declared"
-            )
-        plans.append((found, *_plan(session, found, record, source)))
+        ref = record.submission_ref
+        if ref in seen:
+            raise BadInput(source, f"holds two reviews of {ref}")
+        seen.add(ref)
+        assigned = _find(batch, hub, reviewer, ref, source)
+        if assigned.submission_id in reviewer.declared or ref in declared_refs:
+            raise BadInput(source, f"scores {ref}, with which a conflict is declared")
+        incoming = _check_sequence(hub.criteria, hub.recommendation, record, source)
+        plans.append((ref, assigned, record, incoming))
+    held = held_versions(
+        batch.session,
+        hub,
+        [a.assignment_id for _, a, _, _ in plans if a.assignment_id in reviewer.reviewed],
+    )
+    planned = [
+        (ref, assigned, *_plan(held.get(assigned.assignment_id, []), incoming, record, source))
+        for ref, assigned, record, incoming in plans
+    ]
     declarations = []
     for declaration in records.declarations:
-        found = _find(session, email, declaration.submission_ref, round_.ref, source)
-        if found.submission.id not in declared_here:
+        assigned = _find(batch, hub, reviewer, declaration.submission_ref, source)
+        if assigned.submission_id not in reviewer.declared:
             if not declaration.reason.strip():
-                raise BadInput(source, f"declares a conflict with {found.source} without a reason")
-            declarations.append((found, declaration))
+                raise BadInput(
+                    source,
+                    f"declares a conflict with {declaration.submission_ref} without a reason",
+                )
+            declarations.append((assigned, declaration))
     # Everything is checked: now write.
-    ids = dict(
-        session.execute(
-            select(Criterion.key, Criterion.id).where(
-                Criterion.criteria_set_id == round_.criteria_set_id
-            )
-        ).all()
-    )
-    new_versions, updated, unchanged, changes = [], [], [], []
-    for found, overwrite, write in plans:
+    new_versions, updated, unchanged, reviewed, submitted = [], [], [], [], []
+    for ref, assigned, overwrite, write in planned:
         if not write:
-            unchanged.append(found.source)
+            unchanged.append(ref)
             continue
-        for review in overwrite:
-            session.execute(delete(Score).where(Score.review_id == review.id))
-            session.delete(review)
-            updated.append((found.source, review.version))
-        session.flush()
-        _insert_versions(session, found, write, ids)
-        new_versions += [
-            (found.source, v.version)
-            for v in write
-            if v.version not in {r.version for r in overwrite}
-        ]
-        changes.append(
+        if overwrite:
+            batch.delete_reviews([kept.review_id for kept in overwrite])
+            updated += [(ref, kept.record.version) for kept in overwrite]
+        batch.add_versions(hub, assigned.assignment_id, write)
+        rewritten = {kept.record.version for kept in overwrite}
+        new_versions += [(ref, v.version) for v in write if v.version not in rewritten]
+        reviewed.append([ref, [v.version for v in write], write[-1].state])
+        reviewer.reviewed.add(assigned.assignment_id)
+        if write[-1].state == State.SUBMITTED:
+            submitted.append((ref, assigned))
+    certified = certify_returned(batch, hub, reviewer, submitted) if submitted else []
+    if reviewed:
+        batch.record(
             audit.Change(
-                actor,
-                "review.returned",
-                "submission",
-                found.source,
-                {
-                    "round": round_.ref,
-                    "reviewer": email,
-                    "versions": [v.version for v in write],
-                    "newest_state": write[-1].state,
-                    "content_sha256": write[-1].content.digest(),
-                },
+                batch.actor,
+                "reviews.returned",
+                "round",
+                hub.round.ref,
+                {"reviewer": reviewer.email, "reviews": reviewed, "certified": certified},
+                concerns=(
+                    ("person", reviewer.email),
+                    *(("submission", f"{hub.round.ref}/{r[0]}") for r in reviewed),
+                ),
             )
         )
-    audit.record_many(session, changes)
-    for found, write in ((f, w) for f, _, w in plans if w):
-        if write[-1].state == State.SUBMITTED:
-            # The certificate the reviewer gave, checked again against the hub's flags.
-            record_no_conflict_certification(session, found)
-    for found, declaration in declarations:
-        declare_conflict(
-            session,
-            found.assignment.id,
-            email,
-            declaration.reason,
-            declared_on=declaration.declared_on,
-            actor=actor,
-        )
+    batch.applied(hub, reviewer)
+    if declarations:
+        batch.flush()
+        for assigned, declaration in declarations:
+            reviewing.declare_conflict(
+                batch.session,
+                assigned.assignment_id,
+                reviewer.email,
+                declaration.reason,
+                declared_on=declaration.declared_on,
+                actor=batch.actor,
+            )
+        batch.forget(hub, reviewer)
     return AppliedRecords(
         tuple(new_versions),
         tuple(updated),
         tuple(unchanged),
-        tuple(found.source for found, _ in declarations),
+        tuple(d.submission_ref for _, d in declarations),
     )
-
-
-def _find(session: Session, email: str, ref: str, round_ref: str, source: str) -> Mine:
-    try:
-        return mine(session, find_assignment(session, email, ref, round_ref), email)
-    except BadInput as error:
-        raise BadInput(source, error.problem) from None
-
-
-def _insert_versions(
-    session: Session, found: Mine, versions: Sequence[VersionRecord], ids: Mapping[str, int]
-) -> None:
-    numeric = {c.key for c in found.criteria if c.numeric}
-    review_ids = session.scalars(
-        insert(Review).returning(Review.id, sort_by_parameter_order=True),
-        [
-            {
-                "assignment_id": found.assignment.id,
-                "version": v.version,
-                "state": v.state,
-                "recommendation": v.content.recommendation or None,
-                "conditions": v.content.conditions,
-                "comment": v.content.comment,
-                "no_conflict_certified": v.no_conflict_certified,
-                "correction_reason": v.correction_reason,
-                "created_at": v.created_at,
-                "updated_at": v.updated_at,
-                "submitted_at": v.submitted_at,
-            }
-            for v in versions
-        ],
-    ).all()
-    scores = [
-        {
-            "review_id": review_id,
-            "criterion_id": ids[s.key],
-            "value": s.value,
-            "points": float(s.value) if s.key in numeric and s.value else None,
-            "comment": s.comment,
-        }
-        for review_id, v in zip(review_ids, versions, strict=True)
-        for s in v.content.scores
-        if s.value or s.comment
-    ]
-    if scores:
-        session.execute(insert(Score), scores)
