@@ -160,6 +160,10 @@ def _round(content: PackContent) -> list[Flowable]:
 
 def _criteria(content: PackContent) -> list[Flowable]:
     d = content.decisions
+    if not d.competitive:  # every criterion is judged on its own: no weights
+        rows = [["Criterion", "Group", "Scale"]]
+        rows += [[c.label, c.group, c.scale] for c in d.criteria]
+        return [para("2. Criteria", S.h1), table(rows, (0.5, 0.26, 0.24))]
     rows = [["Criterion", "Group", "Scale", "Weight"]]
     for c in d.criteria:
         weight = "gateway: must be met" if c.gateway else (f"{c.weight:.0%}" if c.weight else "—")
@@ -173,6 +177,9 @@ def _criteria(content: PackContent) -> list[Flowable]:
 def _summary(content: PackContent) -> list[Flowable]:
     d = content.decisions
     out: list[Flowable] = [PageBreak(), para("3. Summary of outcomes", S.h1)]
+    counts = Counter(x.outcome for x in d.considered)
+    said = "; ".join(f"{n} {o}" for o, n in counts.most_common())
+    out.append(para(f"{len(d.considered)} submissions were considered: {said}."))
     if not d.competitive:
         rows = [["Ref", "Title", "Lead organisation", "Outcome"]]
         rows += [[x.ref, x.title, x.lead, markup(outcome_markup(x), S.cell)] for x in d.decisions]
@@ -204,7 +211,7 @@ def _summary(content: PackContent) -> list[Flowable]:
             "weighted criterion, then by the consistency of the reviewers' assessment."
         )
     )
-    out.append(table(rows, (0.08, 0.11, 0.5, 0.09, 0.22), extra=extra))
+    out.append(table(rows, (0.07, 0.1, 0.42, 0.08, 0.33), extra=extra))
     others = [x for x in d.decisions if x not in ranked]
     if others:
         rows = [["Ref", "Title", "Why not ranked", "Outcome"]]

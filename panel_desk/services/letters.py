@@ -67,6 +67,8 @@ def _weakest(record: SubmissionRecord, content: PackContent) -> list[tuple[str, 
                 scored.append((points / (scale.max or 5), s.key, s.value))
         elif s.value not in scale.passing:
             scored.append((0.0, s.key, s.value))
+        elif scale.options and s.value != scale.options[0]:  # met, but with conditions
+            scored.append((0.5, s.key, s.value))
     scored.sort()
     labels = {c.key: c.label for c in content.decisions.criteria}
     out = []
@@ -175,7 +177,10 @@ def _body(record: SubmissionRecord, content: PackContent) -> list[Flowable]:
     if d.conditions:
         out += [para("Conditions", S.h2), para(d.conditions)]
     if d.successful:
-        out.append(para(NEXT.get(stage, "")))
+        then = NEXT.get(stage, "")
+        if d.conditions and then:
+            then = f"When the conditions have been met, {then[0].lower()}{then[1:]}"
+        out.append(para(then))
     if d.feedback:
         out += [para("The panel's feedback", S.h2), para(d.feedback)]
     weakest = _weakest(record, content)
@@ -205,6 +210,12 @@ def letter_pdf(content: PackContent, record: SubmissionRecord) -> bytes:
     if d.lead.casefold() not in addressee.casefold():
         addressee = f"{addressee}, {d.lead}"
     names = ", ".join(s.name for s in content.signatories)
+    anonymised = (
+        " The reviewers of your submission are not named; their comments are given as "
+        "Reviewer 1, Reviewer 2 and so on."
+        if record.reviews
+        else ""
+    )
     story: list[Flowable] = [
         para(content.organisation, S.title),
         para("Credential approval and assurance", S.small),
@@ -235,9 +246,7 @@ def letter_pdf(content: PackContent, record: SubmissionRecord) -> bytes:
         para(
             f"Signed off by the Education Assurance Group ({names}). This letter carries the "
             f"digital signature of {content.signatories[0].name} on their behalf, certified by "
-            f"{content.organisation}. The reviewers of your submission are not named; their "
-            "comments are given as Reviewer 1, Reviewer 2 and so on. Recommendation set "
-            f"SHA-256 {decisions.digest}.",
+            f"{content.organisation}.{anonymised} Recommendation set SHA-256 {decisions.digest}.",
             S.small,
         ),
     ]

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from panel_desk.crypto.pdf import sign_pdf
 from panel_desk.crypto.signing import Signature, SigningIdentity, sign_bytes
-from panel_desk.errors import BadInput
+from panel_desk.errors import BadInput, NotFound
 from panel_desk.services import audit, keys
 from panel_desk.services.decision_record import decision_record_pdf
 from panel_desk.services.letters import letter_pdf
@@ -142,6 +142,25 @@ def _signoffs(status: SignOffStatus) -> list[dict[str, Any]]:
     ]
 
 
+def _identity(
+    session: Session, email: str, passphrase_for: PassphraseFor | None
+) -> SigningIdentity:
+    """A signatory's identity: every one signs the decision record with their own key."""
+    try:
+        return keys.signing_identity(
+            session,
+            email,
+            passphrase=passphrase_for(email) if passphrase_for else None,
+            require_certificate=True,
+        )
+    except NotFound as exc:
+        raise BadInput(
+            exc.source,
+            f"{exc.problem}: each signatory signs the decision record with their own key, so "
+            "export the pack where the signatories' keys are (the hub where they signed off)",
+        ) from None
+
+
 def _zip(folder: Path, target: Path) -> None:
     with zipfile.ZipFile(target, "w") as archive:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -167,15 +186,7 @@ def export_pack(
     out = Path(out)
     _check_target(out)
     status = require_signed_off(session, round_ref, actor)
-    identities: list[SigningIdentity] = [
-        keys.signing_identity(
-            session,
-            s.signer,
-            passphrase=passphrase_for(s.signer) if passphrase_for else None,
-            require_certificate=True,
-        )
-        for s in status.counting
-    ]
+    identities = [_identity(session, s.signer, passphrase_for) for s in status.counting]
     progress(0, 1, f"Reading {round_ref}")
     content = gather(session, status)
     records = len(content.records)

@@ -176,3 +176,36 @@ def test_the_export_is_an_audit_event_naming_the_digest(hub: Database, pack: Pat
         json.loads(events[0].payload)["recommendation_digest"]
         == json.loads((pack / "manifest.json").read_text())["recommendation_digest"]
     )
+
+
+def test_without_a_signatorys_key_here_the_export_says_where_to_make_it(
+    hub: Database, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.crypto.support import keys_kept_apart
+
+    with keys_kept_apart(monkeypatch, out.parent / "elsewhere"):
+        with pytest.raises(BadInput, match="where the signatories' keys are"):
+            hub.run(packs.export_pack, ROUND, out / "pack", actor=ACTOR)
+    assert list(out.iterdir()) == []
+
+
+def test_a_demo_on_a_machine_without_a_keyring_leaves_its_round_unsigned_and_says_so(
+    empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from panel_desk.services import demo
+
+    previous = keyring.get_keyring()
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+    keyring.set_keyring(fail.Keyring())
+    try:
+        said = demo.build_demo(empty_db)
+    finally:
+        keyring.set_keyring(previous)
+
+    assert f"{ROUND} was moderated but left unsigned" in said and "no keyring" in said
+    status = empty_db.read(signoff.signoff_status, ROUND)
+    assert not status.signatures and not status.blockers, "moderated whole, just not signed"
+    assert status.state == "sign_off"
