@@ -63,7 +63,7 @@ def test_an_eag_member_signs_off_with_the_dialog(qtbot, open_window, hub: Databa
     conflicted = [
         page.model.row_at(n).ref
         for n in range(page.model.rowCount())
-        if page.model.data(page.model.index(n, 7))
+        if page.model.data(page.model.index(n, 6))
     ]
     seen: list[str] = []
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -42,7 +43,14 @@ from panel_desk.ui.returns.background import in_transaction
 from panel_desk.ui.returns.passphrase import ask_passphrase
 from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.signoff.dialogs import SignDialog, VerdictDialog
-from panel_desk.ui.signoff.tables import BAD, GOOD, SIGNATURE_COLUMNS, WARN, recommendation_columns
+from panel_desk.ui.signoff.tables import (
+    BAD,
+    GOOD,
+    SIGNATURE_COLUMNS,
+    WARN,
+    decision_html,
+    recommendation_columns,
+)
 from panel_desk.ui.workspace import Workspace
 
 
@@ -78,7 +86,7 @@ class SignOffPage(QWidget):
         self.signatures = ListTableModel(SIGNATURE_COLUMNS, lambda s: s.id, self)
         self.signature_table = table_view(self.signatures, "signaturesTable", "Signatures", 4)
         self.signature_table.setSortingEnabled(False)
-        self.table.setColumnHidden(7, not self.eag)  # "Your conflict": a member's own
+        self.table.setColumnHidden(6, not self.eag)  # "Your conflict": a member's own
 
         self.sign_button = QPushButton("&Sign off…")
         self.sign_button.setObjectName("signOff")
@@ -101,8 +109,16 @@ class SignOffPage(QWidget):
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(QLabel("<b>Signatures</b>"))
         lower_layout.addWidget(self.signature_table)
+        self.detail = QTextBrowser()
+        self.detail.setObjectName("decisionDetail")
+        self.detail.setPlaceholderText("Choose a recommendation to read its rationale and scores.")
+        across = QSplitter(Qt.Orientation.Horizontal)
+        across.addWidget(self.table)
+        across.addWidget(self.detail)
+        across.setStretchFactor(0, 3)
+        across.setStretchFactor(1, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
+        split.addWidget(across)
         split.addWidget(lower)
         split.setSizes([420, 160])
         actions = QHBoxLayout()
@@ -119,6 +135,7 @@ class SignOffPage(QWidget):
         layout.addWidget(self.result)
 
         self.filter.textChanged.connect(lambda text: self.model.set_filter(text))
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
         self.sign_button.clicked.connect(lambda: self.sign())
         self.export_button.clicked.connect(lambda: self.export_pack())
         self.verify_button.clicked.connect(lambda: self.verify_pack())
@@ -140,14 +157,24 @@ class SignOffPage(QWidget):
         self.headline.setText(self._headline())
         self.model.set_rows(self.current.decisions.decisions if self.current else [])
         self.signatures.set_rows(self.current.signatures if self.current else [])
-        for column in (0, 2, 3, 4, 5, 8):
+        for column in (0, 2, 3, 4, 5, 7):
             self.table.resizeColumnToContents(column)
+        if self.model.rowCount():
+            self.table.selectRow(0)
+        self._show_detail()
         for column in (0, 1, 2):
             self.signature_table.resizeColumnToContents(column)
         self._enable()
 
     def refresh(self) -> None:
         self.show_round(self.summary)
+
+    def _show_detail(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid() or self.current is None:
+            self.detail.clear()
+            return
+        self.detail.setHtml(decision_html(self.model.row_at(index.row()), self.current))
 
     def _conflict_text(self, d: Decision) -> str:
         found = self.conflicts.get(d.ref)

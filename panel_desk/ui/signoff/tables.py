@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 
 from panel_desk.services.decision_set import Decision
-from panel_desk.services.signoff import SignatureView
+from panel_desk.services.signoff import SignatureView, SignOffStatus
 from panel_desk.ui.conflicts.list_model import Column
 
 GOOD, BAD, MUTED, WARN = "#1b7f3a", "#b3261e", "#5f6368", "#8a5a00"
@@ -68,11 +69,6 @@ def recommendation_columns(
         ),
         Column("Cut-line", _side, _side, searched=False),
         Column(
-            "Conditions / note",
-            lambda d: d.conditions or d.note,
-            lambda d: (d.conditions or d.note).casefold(),
-        ),
-        Column(
             "Your conflict",
             conflict,
             conflict,
@@ -107,3 +103,32 @@ SIGNATURE_COLUMNS = (
         colour=lambda s: GOOD if s.counts else BAD,
     ),
 )
+
+
+def decision_html(d: Decision, status: SignOffStatus) -> str:
+    """One recommendation in full, for the pane beside the table."""
+    labels = {c.key: c.label for c in status.decisions.criteria}
+    parts = [f"<h3>{escape(d.ref)} — {escape(d.title)}</h3><p>{escape(d.lead)}</p>"]
+    if not d.considered:
+        return parts[0] + f"<p><i>{escape(d.note)}</i></p>"
+    colour = GOOD if d.successful else BAD
+    parts.append(
+        f"<p><b style='color:{colour}'>{escape(d.outcome or '—')}</b>"
+        + (f" (version {d.version})" if d.version else "")
+        + "</p>"
+    )
+    if d.place is not None:
+        parts.append(
+            f"<p>Rank: {escape(_place(d))} {escape(_side(d))} {escape(d.place.reason)}</p>"
+        )
+    for title, value in (("Conditions", d.conditions), ("Rationale", d.rationale),
+                         ("Feedback", d.feedback)):  # fmt: skip
+        if value:
+            parts.append(f"<p><b>{title}</b><br/>{escape(value)}</p>")
+    rows = "".join(
+        f"<tr><td>{escape(labels.get(s.key, s.key))}</td><td><b>{escape(s.value)}</b></td>"
+        f"<td>{'moderated' if s.moderated else ''}</td></tr>"
+        for s in d.scores
+    )
+    parts.append(f"<p><b>Moderated scores</b></p><table cellspacing=4>{rows}</table>")
+    return "".join(parts)
