@@ -19,6 +19,7 @@ from panel_desk.store.models.people import (
     Person,
     PersonRole,
 )
+from panel_desk.store.models.registers import Annotation, AnnualReturn, LineageLink
 from panel_desk.store.models.reviews import Assignment, Review, Score
 from panel_desk.store.models.rounds import CriteriaSet, Criterion, Round
 from panel_desk.store.models.submissions import (
@@ -44,6 +45,8 @@ from panel_desk.store.models.vocabulary import (
 
 __all__ = [
     "Affiliation",
+    "Annotation",
+    "AnnualReturn",
     "Appeal",
     "AppealStatus",
     "Assignment",
@@ -65,6 +68,7 @@ __all__ = [
     "ImportedPacket",
     "IssuedPacket",
     "ItemKind",
+    "LineageLink",
     "ModerationItem",
     "NamedPerson",
     "Organisation",
