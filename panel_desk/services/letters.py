@@ -200,8 +200,9 @@ def _body(record: SubmissionRecord, content: PackContent) -> list[Flowable]:
     return out
 
 
-def letter_pdf(content: PackContent, record: SubmissionRecord) -> bytes:
-    """The feedback letter for one submission, unsigned (packs.py signs it)."""
+def letter_pdf(content: PackContent, record: SubmissionRecord, signed_by: str) -> bytes:
+    """The feedback letter for one submission, unsigned: packs.py has `signed_by` (the
+    e-mail of a signatory who did not abstain on it) sign it."""
     d = record.decision
     decisions = content.decisions
     reference = f"{decisions.round_ref}/{d.ref}"
@@ -210,6 +211,7 @@ def letter_pdf(content: PackContent, record: SubmissionRecord) -> bytes:
     if d.lead.casefold() not in addressee.casefold():
         addressee = f"{addressee}, {d.lead}"
     names = ", ".join(s.name for s in content.signatories)
+    signer = next((s.name for s in content.signatories if s.email == signed_by), signed_by)
     anonymised = (
         " The reviewers of your submission are not named; their comments are given as "
         "Reviewer 1, Reviewer 2 and so on."
@@ -245,7 +247,7 @@ def letter_pdf(content: PackContent, record: SubmissionRecord) -> bytes:
         Spacer(1, 8),
         para(
             f"Signed off by the Education Assurance Group ({names}). This letter carries the "
-            f"digital signature of {content.signatories[0].name} on their behalf, certified by "
+            f"digital signature of {signer} on their behalf, certified by "
             f"{content.organisation}.{anonymised} Recommendation set SHA-256 {decisions.digest}.",
             S.small,
         ),

@@ -276,10 +276,16 @@ def _pdfs(
 ) -> Iterator[Check]:
     record = manifest.get("decision_record", "")
     wanted = {record: signers}
-    letter_signer = manifest.get("letters_signed_by", "")
+    abstained = {
+        str(e.get("signer")): set(e.get("abstains_on") or ()) for e in manifest.get("signoffs", [])
+    }
     letters = manifest.get("letters", {})
-    for name in letters.values():
-        wanted[name] = [letter_signer]
+    for ref, entry in letters.items():
+        name, by = str(entry.get("file", "")), str(entry.get("signed_by", ""))
+        if by not in abstained or ref in abstained[by]:
+            yield Check(name, False, f"is signed by {by}, not a signatory free to sign on {ref}")
+            continue
+        wanted[name] = [by]
     good = 0
     for name, expected in wanted.items():
         data = files.read(name)
@@ -299,7 +305,8 @@ def _pdfs(
         yield Check(
             "letters",
             good == len(letters),
-            f"{good} of {len(letters)} letters soundly signed by {letter_signer}",
+            f"{good} of {len(letters)} letters soundly signed, each by a signatory who did not "
+            "abstain on it",
         )
 
 

@@ -2,7 +2,8 @@
 
 A folder (or, named `*.pdpack`, the same as one zip file) holding:
   decision-record.pdf   the decision record, signed (PAdES) by every signatory in turn
-  letters/REF.pdf       a feedback letter per submission, signed by the first signatory
+  letters/REF.pdf       a feedback letter per submission, signed by a signatory who did not
+                        abstain on it (a conflicted member signs nothing about it)
   recommendations.json  the recommendation set, canonical JSON: its SHA-256 is the digest
                         the EAG signed
   authority.pem         the organisation's certificate, to trust in a PDF reader
@@ -94,13 +95,14 @@ def _check_target(out: Path) -> None:
         raise BadInput(str(out), "already exists: a pack is never written over; choose a new name")
 
 
-def _readme(content: PackContent, letters_by: str) -> str:
+def _readme(content: PackContent) -> str:
     d = content.decisions
     return f"""Decision pack: {d.round_ref} — {d.round_title}
 {content.organisation} · {d.stage_label}
 
 decision-record.pdf   the decisions, signed by each signatory of the Education Assurance Group
-letters/              a feedback letter per submission, signed by {letters_by}
+letters/              a feedback letter per submission, each signed by a signatory who did
+                      not abstain on that submission
 recommendations.json  the signed recommendation set; its SHA-256 is
                       {d.digest}
 authority.pem         the organisation's certificate authority, key
@@ -161,6 +163,14 @@ def _identity(
         ) from None
 
 
+def _letter_writer(
+    identities: list[SigningIdentity], status: SignOffStatus, ref: str
+) -> SigningIdentity:
+    """The first signatory who did not abstain on `ref` (sign-off is complete, so one is)."""
+    abstained = {s.signer for s in status.counting if ref in s.abstentions}
+    return next((i for i in identities if i.email not in abstained), identities[0])
+
+
 def _zip(folder: Path, target: Path) -> None:
     with zipfile.ZipFile(target, "w") as archive:
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -219,22 +229,22 @@ def export_pack(
             )
             step(4, f"Signed by {identity.email}")
         files.put(RECORD, record)
-        letters: dict[str, str] = {}
+        letters: dict[str, dict[str, str]] = {}
         taken: set[str] = set()
-        writer = identities[0]
         for n, submission in enumerate(content.records, start=1):
             name = letter_name(submission.decision.ref, taken)
+            writer = _letter_writer(identities, status, submission.decision.ref)
             pdf = sign_pdf(
-                letter_pdf(content, submission),
+                letter_pdf(content, submission, writer.email),
                 writer,
                 reason=f"Feedback letter {round_ref}/{submission.decision.ref}",
                 location=content.organisation,
                 bytes_reserved=SIGNATURE_ROOM,
             )
             files.put(name, pdf)
-            letters[submission.decision.ref] = name
+            letters[submission.decision.ref] = {"file": name, "signed_by": writer.email}
             step(1, f"Feedback letter {n} of {records}: {submission.decision.ref}")
-        files.put(README, _readme(content, writer.email).encode("utf-8"))
+        files.put(README, _readme(content).encode("utf-8"))
         decisions = status.decisions
         manifest = {
             "format": FORMAT,
@@ -254,7 +264,6 @@ def export_pack(
             "signoffs": _signoffs(status),
             "decision_record": RECORD,
             "letters": letters,
-            "letters_signed_by": writer.email,
             "audit": {
                 "events": content.audit_events,
                 "head": content.audit_head,

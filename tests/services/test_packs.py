@@ -183,9 +183,11 @@ def test_without_a_signatorys_key_here_the_export_says_where_to_make_it(
 ) -> None:
     from tests.crypto.support import keys_kept_apart
 
-    with keys_kept_apart(monkeypatch, out.parent / "elsewhere"):
-        with pytest.raises(BadInput, match="where the signatories' keys are"):
-            hub.run(packs.export_pack, ROUND, out / "pack", actor=ACTOR)
+    with (
+        keys_kept_apart(monkeypatch, out.parent / "elsewhere"),
+        pytest.raises(BadInput, match="where the signatories' keys are"),
+    ):
+        hub.run(packs.export_pack, ROUND, out / "pack", actor=ACTOR)
     assert list(out.iterdir()) == []
 
 
@@ -209,3 +211,39 @@ def test_a_demo_on_a_machine_without_a_keyring_leaves_its_round_unsigned_and_say
     status = empty_db.read(signoff.signoff_status, ROUND)
     assert not status.signatures and not status.blockers, "moderated whole, just not signed"
     assert status.state == "sign_off"
+
+
+def test_each_letter_is_signed_by_a_signatory_who_did_not_abstain_on_it(
+    pack: Path, hub: Database
+) -> None:
+    from panel_desk.crypto.pdf import validate_pdf
+    from panel_desk.services import keys
+
+    authority = hub.read(keys.authority_certificate)
+    manifest = json.loads((pack / "manifest.json").read_text())
+    abstained = {s["signer"]: set(s["abstains_on"]) for s in manifest["signoffs"]}
+    assert any(abstained.values()), "the demo's signatories abstain somewhere"
+    writers = set()
+    for ref, entry in manifest["letters"].items():
+        assert ref not in abstained[entry["signed_by"]]
+        [check] = validate_pdf((pack / entry["file"]).read_bytes(), [authority], source=ref)
+        assert check.ok and check.signer == entry["signed_by"]
+        writers.add(entry["signed_by"])
+    assert len(writers) > 1, "a conflicted member's letters go to another signatory"
+
+
+def test_a_letter_signed_by_a_member_who_abstained_on_it_fails_verification(
+    pack: Path, hub: Database
+) -> None:
+    manifest_path = pack / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    member = next(s for s in manifest["signoffs"] if s["abstains_on"])
+    ref = next(r for r in member["abstains_on"] if r in manifest["letters"])
+    manifest["letters"][ref]["signed_by"] = member["signer"]
+    manifest_path.write_bytes(packs.manifest_bytes(manifest))
+
+    report = hub.read(verify_path, pack)
+
+    failed = {c.name: c.detail for c in report.failures}
+    assert "manifest.sig" in failed, "the manifest was changed after signing"
+    assert "not a signatory free to sign on" in failed[manifest["letters"][ref]["file"]]

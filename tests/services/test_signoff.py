@@ -161,3 +161,15 @@ def test_a_statement_is_signed_and_kept_with_the_signature(hub: Database) -> Non
     status = hub.read(signoff.signoff_status, ROUND)
     mine = next(s for s in status.signatures if s.signer == member and s.counts)
     assert mine.statement == "I abstained where I reviewed."
+
+
+def test_a_signature_made_with_a_key_since_revoked_no_longer_counts(hub: Database) -> None:
+    from panel_desk.services import enrolment
+
+    signer = hub.read(signoff.signoff_status, ROUND).counting[0].signer
+    hub.run(enrolment.revoke, signer, "laptop lost", people_with(hub, "secretariat")[0])
+
+    status = hub.read(signoff.signoff_status, ROUND)
+    revoked = next(s for s in status.signatures if s.signer == signer)
+    assert not revoked.counts and "revoked" in revoked.problem
+    assert all(s.counts for s in status.signatures if s.signer != signer)

@@ -11,10 +11,19 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QFileDialog,
+    QProgressDialog,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
 
 from panel_desk.services.database import Database, open_database
+from panel_desk.services.demo import SIGNED_SIZE
 from panel_desk.services.vocabulary import Role
+from panel_desk.ui import runner
 from panel_desk.ui.appeals.page import AppealsPage
 from panel_desk.ui.main_window import MainWindow
 from panel_desk.ui.signoff.page import SignOffPage
@@ -38,18 +47,41 @@ def _page(qtbot, window: MainWindow, kind: type[QWidget]) -> QWidget:
     return page
 
 
-def _watch_progress(qtbot) -> list[str]:
-    """The label of every progress dialog shown until the test ends."""
-    seen: list[str] = []
+def _record_progress(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Every progress update the dialog is given, with whether it was then on screen: all
+    of them, however busy the machine (a poll would see only some)."""
+    seen: list[tuple[str, bool]] = []
+    shown = runner._ProgressShower.show
 
-    def poll() -> None:
-        for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, QProgressDialog) and widget.isVisible():
-                seen.append(widget.labelText())
-        QTimer.singleShot(20, poll)
+    def record(self, done: int, total: int, text: str) -> None:
+        shown(self, done, total, text)
+        seen.append((text, self.dialog.isVisible()))
 
-    QTimer.singleShot(0, poll)
+    monkeypatch.setattr(runner._ProgressShower, "show", record)
     return seen
+
+
+def _choose(monkeypatch: pytest.MonkeyPatch, kind: str, path: Path) -> None:
+    """The next file dialog of `kind` ("getSaveFileName", "getOpenFileName") chooses `path`."""
+    monkeypatch.setattr(QFileDialog, kind, lambda *a, **k: (str(path), ""))
+
+
+def _verdict(qtbot, page: SignOffPage) -> tuple[str, dict[str, str]]:
+    """Click Verify a pack…, read the verdict dialog (its headline and each check's mark)
+    and close it with its Close button."""
+    seen: list[tuple[str, dict[str, str]]] = []
+
+    def read(dialog: QWidget) -> None:
+        table = dialog.findChild(QTableWidget, "verdictChecks")
+        marks = {table.item(r, 1).text(): table.item(r, 0).text() for r in range(table.rowCount())}
+        seen.append((dialog.findChild(QWidget, "verdict").text(), marks))
+        box = dialog.findChild(QDialogButtonBox)
+        qtbot.mouseClick(box.buttons()[0], Qt.MouseButton.LeftButton)
+
+    answer_next_modal(qtbot, read)
+    qtbot.mouseClick(page.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(seen))
+    return seen[0]
 
 
 def test_an_eag_member_signs_off_with_the_dialog(qtbot, open_window, hub: Database) -> None:
@@ -87,63 +119,76 @@ def test_an_eag_member_signs_off_with_the_dialog(qtbot, open_window, hub: Databa
 
 
 def test_the_secretariat_exports_behind_the_progress_dialog_and_verifies(
-    qtbot, open_window, hub: Database, tmp_path: Path
+    qtbot, open_window, hub: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     window = open_window(Role.SECRETARIAT, people_with(hub, "secretariat")[0], db=hub)
     page = _page(qtbot, window, SignOffPage)
     assert page.export_button.isVisible() and page.export_button.isEnabled()
     assert not page.sign_button.isVisible()
-    progress = _watch_progress(qtbot)
+    progress = _record_progress(monkeypatch)
+    _choose(monkeypatch, "getSaveFileName", tmp_path / "pack")
 
-    made = page.export_pack(tmp_path / "pack")
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)  # &Export…
 
-    assert made is not None and (made.path / "decision-record.pdf").is_file()
-    assert progress, "the export showed its progress"
-    assert any("letter" in text or "decision record" in text for text in progress)
-    assert "Decision pack of GW-2025-02 written" in page.result.text()
+    qtbot.waitUntil(lambda: "Decision pack of GW-2025-02 written" in page.result.text())
+    assert (tmp_path / "pack" / "decision-record.pdf").is_file()
+    labels = [text for text, _ in progress]
+    assert "Signing the decision record" in labels
+    assert sum(text.startswith("Feedback letter") for text in labels) == SIGNED_SIZE
+    assert any(on_screen for _, on_screen in progress), "the progress dialog was shown"
 
-    seen: list[str] = []
-
-    def read(dialog: QWidget) -> None:
-        seen.append(dialog.findChild(QWidget, "verdict").text())
-        dialog.reject()
-
-    answer_next_modal(qtbot, read)
-    report = page.verify_pack(made.path)
-    assert report is not None and report.valid
-    assert "Valid: every check holds" in seen[0]
+    _choose(monkeypatch, "getOpenFileName", tmp_path / "pack" / "manifest.json")
+    verdict, marks = _verdict(qtbot, page)
+    assert "Valid: every check holds" in verdict
+    assert set(marks.values()) == {"ok"} and "decision-record.pdf" in marks
 
     copy = tmp_path / "tampered"
-    shutil.copytree(made.path, copy)
+    shutil.copytree(tmp_path / "pack", copy)
     target = copy / "letters" / "GW25-03.pdf"
     data = bytearray(target.read_bytes())
     data[len(data) // 2] ^= 1
     target.write_bytes(bytes(data))
-    report = page.verify_pack(copy, show=False)
-    assert report is not None and not report.valid
-    assert "letters/GW25-03.pdf" in {c.name for c in report.failures}
+    _choose(monkeypatch, "getOpenFileName", copy / "manifest.json")
+    verdict, marks = _verdict(qtbot, page)
+    assert "NOT valid" in verdict and str(copy) in verdict
+    assert marks["letters/GW25-03.pdf"] == "FAIL"
     assert "NOT valid" in page.result.text()
 
 
+@pytest.mark.parametrize("after", [1, 6])
 def test_cancel_in_the_progress_dialog_leaves_no_pack(
-    qtbot, open_window, hub: Database, tmp_path: Path
+    qtbot,
+    open_window,
+    hub: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    after: int,
 ) -> None:
     window = open_window(Role.SECRETARIAT, people_with(hub, "secretariat")[0], db=hub)
     page = _page(qtbot, window, SignOffPage)
     out = tmp_path / "out"
     out.mkdir()
-    cancelled: list[bool] = []
+    _choose(monkeypatch, "getSaveFileName", out / "pack")
+    progress = _record_progress(monkeypatch)
+    cancelled: list[str] = []
 
-    def cancel(dialog: QWidget) -> None:
+    def cancel(dialog: QWidget) -> None:  # the user clicks Cancel after `after` updates
         assert isinstance(dialog, QProgressDialog)
-        dialog.findChild(QPushButton).click()
-        cancelled.append(True)
+        if len(progress) < after:
+            QTimer.singleShot(5, lambda: cancel(dialog))
+            return
+        cancelled.append(dialog.labelText())
+        qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
 
     answer_next_modal(qtbot, cancel)
-    made = page.export_pack(out / "pack")
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
 
-    assert cancelled and made is None
-    assert list(out.iterdir()) == [], "no pack and no temporary folder"
+    assert cancelled, "the progress dialog was shown and cancelled"
+    assert "written" not in page.result.text()
+    assert list(out.iterdir()) == [], f"no pack and no temporary folder (cancelled at {cancelled})"
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "written" in page.result.text())
+    assert [p.name for p in out.iterdir()] == ["pack"], "nothing was left in the way"
 
 
 def test_an_upheld_appeal_sends_the_round_back_to_sign_off(

@@ -98,7 +98,9 @@ class SignOffPage(QWidget):
         )
         self.verify_button = QPushButton("&Verify a pack…")
         self.verify_button.setObjectName("verifyPack")
-        self.verify_button.setToolTip("Check a decision pack (a folder or a .pdpack file)")
+        self.verify_button.setToolTip(
+            "Check a decision pack: open its manifest.json, or a .pdpack file"
+        )
         self.result = QLabel()
         self.result.setObjectName("signOffResult")
         self.result.setWordWrap(True)
@@ -148,12 +150,20 @@ class SignOffPage(QWidget):
         self.current = None
         self.conflicts = {}
         if summary is not None:
-            self.current = self.workspace.read(signoff.signoff_status, summary.ref)
-            if self.eag:
-                found = self.workspace.read(
-                    signoff.conflicts_for, summary.ref, self.workspace.person.email
+            ref, me = summary.ref, self.workspace.person.email
+            try:  # the recommendation set ranks the round: a large one off the GUI thread
+                self.current, found = run_in_background(
+                    self,
+                    f"Reading the recommendations of {ref}",
+                    lambda _progress: (
+                        self.workspace.read(signoff.signoff_status, ref),
+                        self.workspace.read(signoff.conflicts_for, ref, me) if self.eag else [],
+                    ),
+                    minimum_duration_ms=500,
                 )
-                self.conflicts = {c.submission_ref: c for c in found}
+            except Cancelled:
+                self.current, found = None, []
+            self.conflicts = {c.submission_ref: c for c in found}
         self.headline.setText(self._headline())
         self.model.set_rows(self.current.decisions.decisions if self.current else [])
         self.signatures.set_rows(self.current.signatures if self.current else [])
@@ -193,7 +203,7 @@ class SignOffPage(QWidget):
     def _headline(self) -> str:
         status = self.current
         if status is None:
-            return "No rounds yet."
+            return "No rounds yet." if self.summary is None else "Not read: press F5 to read again."
         colour = GOOD if status.complete else (BAD if status.blockers else WARN)
         text = f"<b style='color:{colour}'>{status.headline()}</b>"
         text += f"<br/><small>Recommendation set SHA-256 <tt>{status.digest}</tt></small>"
@@ -315,15 +325,18 @@ class SignOffPage(QWidget):
 
     def verify_pack(self, path: Path | None = None, *, show: bool = True) -> VerifyReport | None:
         """Verify the pack at `path` (asked for when None) and show the verdict."""
-        if path is None:
-            chosen = QFileDialog.getExistingDirectory(self, "Verify a decision pack (its folder)")
-            if not chosen:
-                chosen, _ = QFileDialog.getOpenFileName(
-                    self, "…or a decision pack file", "", "Decision packs (*.pdpack)"
-                )
+        if path is None:  # one dialog for both forms: a pack folder's manifest, or a file
+            chosen, _ = QFileDialog.getOpenFileName(
+                self,
+                "Verify a decision pack: its manifest.json, or a .pdpack file",
+                "",
+                "Decision packs (manifest.json *.pdpack);;All files (*)",
+            )
             if not chosen:
                 return None
             path = Path(chosen)
+        if path.name == "manifest.json":
+            path = path.parent
         source = path
         try:
             report = run_in_background(
