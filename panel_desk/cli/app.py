@@ -22,6 +22,7 @@ from panel_desk.cli import (
     exchange,
     keys,
     packs,
+    registers,
     reviewing,
     round_setup,
     signoff,
@@ -42,6 +43,7 @@ COMMAND_MODULES = [
     signoff,
     packs,
     appeals,
+    registers,
 ]
 """Each has `register(commands)`; a capability adds its module here."""
 

@@ -33,6 +33,7 @@ from panel_desk.services import (
     conflict_decisions,
     conflict_declarations,
     conflicts,
+    demo_registers,
     demo_signoff,
     moderation_demo,
     roster,
@@ -752,6 +753,7 @@ def build_demo(
             if signed_round:
                 progress(step, steps, f"Moderating and signing off {SIGNED}")
                 signed = _signed_round(session, people, work, rng, totals)
+                signed += "\n" + demo_registers.build(session, people, work, rng)
                 plans.append(_signed_plan())
         progress(steps, steps, "Demo ready")
     return (

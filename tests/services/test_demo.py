@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from panel_desk.services import audit, demo, screening
+from panel_desk.services import audit, demo, demo_registers, screening
 from panel_desk.services.database import Database, open_database
 from panel_desk.store.models import (
     Affiliation,
@@ -193,7 +193,9 @@ def test_demo_at_a_larger_scale(run_cli, tmp_path: Path) -> None:
     db = open_database(db_path)
     total = _scalar(db, select(func.count()).select_from(Submission))
     rounds_ = db.read(lambda s: s.scalar(select(func.count()).select_from(Round)))
-    assert (total, rounds_) == (200 + demo.SIGNED_SIZE, 4)
+    # … and the credential followed from it (services/demo_registers.py).
+    chain = demo_registers.SUBMISSIONS
+    assert (total, rounds_) == (200 + demo.SIGNED_SIZE + chain, 4 + len(demo_registers.ROUNDS))
     assert db.read(audit.verify_chain).intact
     db.close()
 

@@ -13,7 +13,7 @@ from panel_desk.errors import BadInput
 from panel_desk.services import audit, signoff
 from panel_desk.services.database import Database, open_database
 from panel_desk.services.signoff_conflicts import TOOK_PART_REVIEW
-from panel_desk.store.models import AuditEvent, Review, Round, Score, SignOff
+from panel_desk.store.models import Assignment, AuditEvent, Review, Round, Score, SignOff
 from tests.services.signoff_world import ROUND, change_feedback, people_with
 
 
@@ -97,7 +97,11 @@ def test_a_recommendation_changed_after_signing_voids_the_signatures_and_says_wh
 
     after = hub.read(signoff.signoff_status, ROUND)
     assert not after.complete and not after.counting
-    rows = hub.read(lambda s: s.scalars(select(SignOff)).all())
+    rows = hub.read(
+        lambda s: s.scalars(
+            select(SignOff).join(Round, Round.id == SignOff.round_id).where(Round.ref == ROUND)
+        ).all()
+    )
     assert rows and all(r.voided_at is not None for r in rows)
     for row in rows:
         assert "GW25-06" in row.void_reason and "version 2" in row.void_reason
@@ -131,7 +135,13 @@ def test_a_changed_score_stops_signatures_counting_and_is_voided_at_the_next_ste
     hub: Database,
 ) -> None:
     def correct_scores(session) -> None:  # as a corrected review moves the means
-        last = session.scalar(select(Review.id).order_by(Review.id.desc()))  # the signed round's
+        last = session.scalar(  # a review in the signed round
+            select(Review.id)
+            .join(Assignment, Assignment.id == Review.assignment_id)
+            .join(Round, Round.id == Assignment.round_id)
+            .where(Round.ref == ROUND)
+            .order_by(Review.id.desc())
+        )
         for score in session.scalars(select(Score).where(Score.review_id == last)):
             if score.points is not None:
                 moved = 1.0 if score.points > 1 else 5.0
@@ -148,7 +158,11 @@ def test_a_changed_score_stops_signatures_counting_and_is_voided_at_the_next_ste
     assert all("earlier recommendation set" in s.problem for s in status.signatures)
     voided = hub.run(signoff.void_stale, ROUND, "test@example.org")
     assert voided == len(status.signatures)
-    rows = hub.read(lambda s: s.scalars(select(SignOff)).all())
+    rows = hub.read(
+        lambda s: s.scalars(
+            select(SignOff).join(Round, Round.id == SignOff.round_id).where(Round.ref == ROUND)
+        ).all()
+    )
     assert all("scores, ranking or the cut-line" in r.void_reason for r in rows)
 
 
