@@ -39,7 +39,13 @@ def print_json(value: Any) -> None:
 
 
 def database(args: argparse.Namespace) -> Database:
-    return open_database(getattr(args, "db", None))
+    """--db, else the default database chosen in the GUI's Settings, else the user's own."""
+    db = getattr(args, "db", None)
+    if db is None:
+        from panel_desk import preferences  # Qt's settings store: read only when needed
+
+        db = preferences.default_database()
+    return open_database(db)
 
 
 def actor(args: argparse.Namespace, db: Database) -> str:
@@ -56,7 +62,8 @@ def add_common(parser: argparse.ArgumentParser, person: bool = False) -> None:
         "--db",
         default=argparse.SUPPRESS,
         metavar="PATH|URL",
-        help="database file or SQLAlchemy URL (default: your user data folder)",
+        help="database file or SQLAlchemy URL (default: the one chosen in Settings, else your "
+        "user data folder)",
     )
     if person:
         parser.add_argument(

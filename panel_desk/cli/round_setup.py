@@ -15,6 +15,7 @@ from panel_desk.cli.common import (
     progress_on_terminal,
 )
 from panel_desk.services import demo, roster, rounds, screening, submissions
+from panel_desk.services.round_rules import RoundRules, parse_domains
 
 
 def _scale(text: str) -> int:
@@ -36,10 +37,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _round_rules(args: argparse.Namespace) -> RoundRules:
+    """The options given, else the defaults for new rounds chosen in Settings."""
+    from panel_desk import preferences  # Qt's settings store: read only when needed
+
+    chosen = preferences.load().new_round_rules
+    return RoundRules(
+        chosen.lookback_years if args.lookback_years is None else args.lookback_years,
+        chosen.signoff_quorum if args.quorum is None else args.quorum,
+        chosen.shared_mail_domains
+        if args.shared_domains is None
+        else parse_domains(args.shared_domains),
+    )
+
+
 def cmd_round_create(args: argparse.Namespace) -> int:
     db = database(args)
     who = actor(args, db)
     stage = rounds.parse_stage(args.stage)
+    rules = _round_rules(args)
     with db.transaction() as session:
         created = rounds.create_round(
             session,
@@ -51,9 +67,13 @@ def cmd_round_create(args: argparse.Namespace) -> int:
             review_deadline=args.review_deadline,
             places=args.places,
             budget=args.budget,
+            rules=rules,
             actor=who,
         )
-        print(f"round {created.ref} created: {stage.label}, opens {created.opens_on}")
+        print(
+            f"round {created.ref} created: {stage.label}, opens {created.opens_on}; "
+            f"look-back {created.lookback_years} years, sign-off quorum {created.signoff_quorum}"
+        )
     return 0
 
 
@@ -139,6 +159,25 @@ def register(commands: Commands) -> None:
     )
     sub.add_argument(
         "--criteria", metavar="FILE", help="a criteria file instead of the shipped one"
+    )
+    sub.add_argument(
+        "--lookback-years",
+        type=int,
+        metavar="N",
+        help="an affiliation ended fewer years than this before the round opens still "
+        "conflicts (default: as in Settings, else 3)",
+    )
+    sub.add_argument(
+        "--quorum",
+        type=int,
+        metavar="N",
+        help="EAG signatures needed for sign-off (default: as in Settings, else 2)",
+    )
+    sub.add_argument(
+        "--shared-domains",
+        metavar="LIST",
+        help="comma-separated mail domains many unrelated people share, never a conflict "
+        "(default: as in Settings, else the shipped list)",
     )
 
     sub = commands.add(

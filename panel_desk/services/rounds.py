@@ -20,6 +20,8 @@ from panel_desk.services.criteria import (
     spec_of,
     store_criteria_set,
 )
+from panel_desk.services.round_rules import SHARED_MAIL_DOMAINS as SHARED_MAIL_DOMAINS
+from panel_desk.services.round_rules import RoundRules
 from panel_desk.store.models import (
     CriteriaSet,
     Round,
@@ -30,21 +32,6 @@ from panel_desk.store.models import (
 )
 
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
-SHARED_MAIL_DOMAINS = (
-    "nhs.net",
-    "nhs.uk",
-    "gmail.com",
-    "googlemail.com",
-    "outlook.com",
-    "hotmail.com",
-    "hotmail.co.uk",
-    "yahoo.com",
-    "yahoo.co.uk",
-    "icloud.com",
-    "live.co.uk",
-    "btinternet.com",
-)
-"""Mail domains many unrelated people share: a match on these is never a conflict."""
 MAX_PLACES = 10_000
 """More places than any call offers: a larger number is a typing slip (and overflows SQLite)."""
 MAX_BUDGET = Decimal(10) ** 12
@@ -71,9 +58,11 @@ def create_round(
     review_deadline: date | None = None,
     places: int | None = None,
     budget: Decimal | None = None,
+    rules: RoundRules | None = None,
     actor: str = audit.SYSTEM,
 ) -> Round:
-    """Open a round at `stage`, snapshotting its criteria set (shipped, or `criteria_path`)."""
+    """Open a round at `stage`, snapshotting its criteria set (shipped, or `criteria_path`),
+    with `rules` (look-back, shared mail domains, quorum; the shipped defaults when None)."""
     if not REF_PATTERN.match(ref):
         raise BadInput("--ref", f"{ref!r} is not a round reference (letters, digits, . _ -)")
     if not title.strip():
@@ -84,6 +73,7 @@ def create_round(
         raise BadInput("--places", f"must be from 1 to {MAX_PLACES}, got {places}")
     if budget is not None and not (budget.is_finite() and 0 <= budget < MAX_BUDGET):
         raise BadInput("--budget", f"must be an amount from 0 up to {MAX_BUDGET:,}, got {budget}")
+    rules = (rules or RoundRules()).checked()
     spec = load_criteria_file(criteria_path) if criteria_path else shipped_criteria(stage)
     if spec.stage != stage:
         raise BadInput(str(criteria_path), f"is a criteria set for stage {spec.stage}, not {stage}")
@@ -101,7 +91,9 @@ def create_round(
         review_deadline=review_deadline,
         places=places,
         budget=budget,
-        shared_mail_domains=list(SHARED_MAIL_DOMAINS),
+        lookback_years=rules.lookback_years,
+        signoff_quorum=rules.signoff_quorum,
+        shared_mail_domains=list(rules.shared_mail_domains),
     )
     session.add(round_)
     session.flush()
@@ -117,6 +109,9 @@ def create_round(
             "opens_on": opens.isoformat(),
             "criteria": {"file": criteria_set.source_name, "sha256": criteria_set.sha256},
             "places": places,
+            "lookback_years": rules.lookback_years,
+            "signoff_quorum": rules.signoff_quorum,
+            "shared_mail_domains": list(rules.shared_mail_domains),
         },
     )
     return round_

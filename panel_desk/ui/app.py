@@ -1,5 +1,11 @@
 """Starting the GUI: the application object, the database, who is acting, the main window.
 
+The database is --db, else the default chosen in Settings, else the user's own. A database
+with nobody on its roster opens on what to do first (ui/help/welcome.py) rather than
+refusing to start. `Desk` keeps the open windows: choosing another database (File ▸ Open…,
+Open recent) opens it in a new window, asking who acts there, and closes the old one; each
+database opened joins the recent list.
+
 `--screenshot FILE` renders the main window offscreen (no screen needed), saves it as a
 PNG and exits; `--view NAME` picks what it shows.
 """
@@ -41,14 +47,20 @@ def _application():
 
 
 def application_icon():
-    """The icon at every size shipped, so each screen density picks a sharp one."""
+    """The icon drawn from the SVG at any size, with the shipped PNGs where their size is
+    asked for exactly: sharp at every screen density (a 2× screen asks for 32 px at 16)."""
+    from PySide6.QtCore import QSize
     from PySide6.QtGui import QIcon
 
     from panel_desk.paths import resources_dir
 
-    icon = QIcon()
-    for png in sorted((resources_dir() / "icons").glob("panel-desk-*.png")):
-        icon.addFile(str(png))
+    folder = resources_dir() / "icons"
+    svg = folder / "panel-desk.svg"
+    icon = QIcon(str(svg)) if svg.is_file() else QIcon()
+    for png in sorted(folder.glob("panel-desk-*.png")):
+        size = png.stem.rsplit("-", 1)[-1]
+        if size.isdigit():
+            icon.addFile(str(png), QSize(int(size), int(size)))
     return icon
 
 
@@ -112,10 +124,11 @@ def render_screenshot(window, path: Path, view: str) -> None:
     window.resize(1440, 900)
     window.show()
     QApplication.processEvents()
-    if view == "screening":
+    pages = getattr(window, "pages", [])  # none on an empty database's first steps
+    if view == "screening" and pages:
         window.submissions.choose_first_with_gaps()
     else:
-        for index, page in enumerate(window.pages):
+        for index, page in enumerate(pages):
             if type(page).title.lower() == view:
                 window.tabs.setCurrentIndex(index)
     QApplication.processEvents()
@@ -155,6 +168,84 @@ def announce_migration(window, database, interactive: bool) -> None:
         QTimer.singleShot(0, tell)
 
 
+class Desk:
+    """The windows open on databases, and what happens when another database is chosen."""
+
+    def __init__(self, store, interactive: bool, view: str = "submissions") -> None:
+        self.store = store
+        self.interactive = interactive
+        self.view = view
+        self.windows: list = []
+
+    def open(self, target: str | None, as_email: str | None = None, parent=None):
+        """A window on `target` (a path or URL; None: the default database), shown when
+        interactive; None when it could not be opened (said in a dialog) or no one was
+        chosen to act. At start (no parent) an unopenable database raises BadInput."""
+        from panel_desk import preferences
+        from panel_desk.services.database import open_database
+
+        try:
+            database = open_database(target or preferences.default_database(self.store))
+            window = self.window_on(database, as_email)
+        except BadInput as error:
+            if parent is None:
+                raise
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.warning(parent, "Cannot open the database", str(error))
+            return None
+        if window is None:
+            return None
+        preferences.remember_database(database.display_name, self.store)
+        announce_migration(window, database, self.interactive)
+        return window
+
+    def window_on(self, database, as_email: str | None = None):
+        from panel_desk.services import roster
+        from panel_desk.ui.help.welcome import WelcomeWindow
+        from panel_desk.ui.main_window import MainWindow
+
+        if not database.read(roster.list_people):
+            window = WelcomeWindow(database, self.store)
+            window.filled.connect(lambda: self.replace(window, database))
+            window.settings_requested.connect(lambda: self.show_settings(window))
+        else:
+            workspace = choose_workspace(database, as_email, self.interactive, self.view)
+            if workspace is None:
+                return None
+            window = MainWindow(workspace, self.store)
+        window.open_requested.connect(lambda target: self.replace(window, target))
+        self.windows.append(window)
+        if self.interactive:
+            window.show()
+        return window
+
+    def replace(self, old, target):
+        """Open `target` (a path, URL or an open Database) in place of the window `old`."""
+        from panel_desk.services.database import Database
+
+        if isinstance(target, Database):
+            new = self.window_on(target)
+        else:
+            new = self.open(target, parent=old)
+        if new is None:
+            return None
+        new.show()
+        new.move(old.pos())
+        old.close()
+        self.windows.remove(old)
+        old_db = old.workspace.db if hasattr(old, "workspace") else old.db
+        if not isinstance(target, Database) or target is not old_db:
+            old_db.engine.dispose()
+        old.deleteLater()
+        return new
+
+    def show_settings(self, parent) -> None:
+        from panel_desk.ui.settings.dialog import SettingsDialog
+
+        SettingsDialog(self.store, parent).exec()
+
+
 def run_gui(db: str | None, as_email: str | None, screenshot: Path | None, view: str | None) -> int:
     if screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -162,33 +253,30 @@ def run_gui(db: str | None, as_email: str | None, screenshot: Path | None, view:
     view = (view or "submissions").lower()
     if view not in view_names():
         raise BadInput("--view", f"unknown view {view!r} (one of {', '.join(view_names())})")
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
-    from panel_desk.services.database import open_database
-    from panel_desk.ui.main_window import MainWindow
+    from panel_desk import preferences
 
+    if screenshot is not None:
+        # A screenshot shows the app as a new user first sees it: no remembered layout.
+        scratch = Path(tempfile.mkdtemp(prefix="panel-desk-shot-")) / "settings.ini"
+        store = QSettings(str(scratch), QSettings.Format.IniFormat)
+        db = db or preferences.default_database()
+    else:
+        store = preferences.settings()
+    desk = Desk(store, interactive=screenshot is None, view=view)
     try:
-        database = open_database(db)
-        workspace = choose_workspace(database, as_email, interactive=screenshot is None, view=view)
+        window = desk.open(db, as_email)
     except BadInput as error:
         if screenshot is None:
             QMessageBox.critical(None, "panel_desk cannot start", str(error))
         raise
-    if workspace is None:
+    if window is None:
         return 0
-    if screenshot is not None:
-        # A screenshot shows the app as a new user first sees it: no remembered layout.
-        from PySide6.QtCore import QSettings
-
-        scratch = Path(tempfile.mkdtemp(prefix="panel-desk-shot-")) / "settings.ini"
-        window = MainWindow(workspace, QSettings(str(scratch), QSettings.Format.IniFormat))
-    else:
-        window = MainWindow(workspace)
-    announce_migration(window, database, interactive=screenshot is None)
     if screenshot is not None:
         render_screenshot(window, screenshot, view)
         window.close()
         print(f"screenshot saved to {screenshot}")
         return 0
-    window.show()
     return app.exec()

@@ -2,39 +2,40 @@
 
 It composes; it does not own behaviour. Pages (ui/views.py) show the current round and
 do their own work through services; the window keeps the menus, the status bar, and the
-layout in QSettings (geometry, splitters, table columns, the last round and page).
+layout in QSettings (geometry, splitters, table columns, the last round and page). Edit ▸
+Undo acts on the current page's undo stack (ui/edit_menu.py); while there are no rounds the
+pages give way to what to do first (ui/help/first_steps.py). Opening another database is
+the app's work (ui/app.py): the window only says which was chosen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QHeaderView,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QSizePolicy,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
+    QStackedWidget,
     QTabWidget,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
-from panel_desk import __version__
 from panel_desk.services import rounds
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.appeals.page import AppealsPage
 from panel_desk.ui.assignment.page import AssignmentPage
 from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.conflicts.page import ConflictsPage
+from panel_desk.ui.database_menu import RecentMenu, choose_database_file, choose_hub_url
+from panel_desk.ui.edit_menu import PageUndo
+from panel_desk.ui.help.about import show_about
+from panel_desk.ui.help.first_steps import FirstSteps
+from panel_desk.ui.help.shortcuts import ShortcutsDialog, registered_shortcuts
 from panel_desk.ui.moderation.page import ModerationPage
 from panel_desk.ui.moderation.ranking_page import RankingPage
 from panel_desk.ui.returns.laptop_page import LaptopExchangePage
@@ -42,6 +43,8 @@ from panel_desk.ui.returns.page import ReturnsPage
 from panel_desk.ui.review_editor.page import MyReviewsPage
 from panel_desk.ui.rounds import setup
 from panel_desk.ui.rounds.navigator import RoundsNavigator
+from panel_desk.ui.rounds.new_round import new_round
+from panel_desk.ui.settings.dialog import SettingsDialog
 from panel_desk.ui.signoff.page import SignOffPage
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
 from panel_desk.ui.submissions.page import SubmissionsPage
@@ -74,6 +77,8 @@ PAGES: list[PageFactory] = [
 
 
 class MainWindow(QMainWindow):
+    open_requested = Signal(str)  # another database (a path or URL) chosen to work on
+
     def __init__(
         self,
         workspace: Workspace,
@@ -101,10 +106,13 @@ class MainWindow(QMainWindow):
                 status = getattr(page, "status", None)
                 if status is not None:
                     status.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.undo = PageUndo(self, self.pages)
+        self.page_stack = QStackedWidget()  # the pages, or what to do first without rounds
+        self.page_stack.addWidget(self.tabs)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.navigator)
-        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.page_stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([250, 1190])
         self.setCentralWidget(self.splitter)
@@ -116,6 +124,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.database_label)
         self._build_actions()
         self._show_acting()
+        self.first_steps = FirstSteps(
+            workspace.role,
+            [
+                self.new_round_action,
+                self.import_roster_action,
+                self.open_database_action,
+            ],
+        )
+        self.page_stack.addWidget(self.first_steps)
 
         self._stale: set[QWidget] = set()  # pages not yet showing the current round
         self.navigator.round_chosen.connect(self._round_chosen)
@@ -174,12 +191,36 @@ class MainWindow(QMainWindow):
             "Ctrl+R",
             "Check every submission of the round for missing fields and documents",
         )
+        self.new_round_action = self._action(
+            "&New round…",
+            self._new_round,
+            "Ctrl+N",
+            "Open a round at a stage, with its rules for conflicts and sign-off",
+        )
         for action in (
             self.import_roster_action,
             self.import_submissions_action,
             self.screening_action,
+            self.new_round_action,
         ):
             action.setEnabled(secretariat)
+        self.open_database_action = self._action(
+            "&Open database…",
+            self._open_database,
+            "Ctrl+O",
+            "Work on another database file (a new name makes a new, empty one)",
+        )
+        open_hub = self._action(
+            "Open a &hub…", self._open_hub, tip="Work on the secretariat's hub on a server"
+        )
+        self.recent_menu = RecentMenu(self.settings, self.workspace.db.display_name, self)
+        self.recent_menu.chosen.connect(self.open_requested)
+        self.settings_action = self._action(
+            "&Settings…",
+            self._show_settings,
+            "Ctrl+,",
+            "The default database, and the rules new rounds start with",
+        )
         quit_action = self._action("&Quit", self.close, "Ctrl+Q")
         self.filter_action = self._action("&Filter submissions", self._focus_filter, "Ctrl+F")
         rounds_action = self._action("Go to the &rounds", self.navigator.setFocus, "Ctrl+1")
@@ -196,16 +237,28 @@ class MainWindow(QMainWindow):
             "&Previous round", lambda: self.navigator.step(-1), "Ctrl+PgUp"
         )
         refresh = self._action("&Refresh", self.reload, "F5")
-        shortcuts = self._action("&Keyboard shortcuts", self._show_shortcuts, "F1")
-        about = self._action("&About panel_desk", self._about)
+        shortcuts = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1")
+        about = self._action(
+            "&About panel_desk",
+            lambda: show_about(self, self.workspace.db.display_name, self.settings),
+        )
+        for action in (self.undo.undo_action, self.undo.redo_action):
+            self.addAction(action)
 
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        file_menu.addActions([self.open_database_action, open_hub])
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
         file_menu.addActions([self.import_roster_action, self.import_submissions_action])
         file_menu.addSeparator()
-        file_menu.addAction(quit_action)
+        file_menu.addActions([self.settings_action, quit_action])
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addActions([self.undo.undo_action, self.undo.redo_action])
         round_menu = menus.addMenu("&Round")
-        round_menu.addActions([self.screening_action, next_round, previous_round])
+        round_menu.addActions([self.new_round_action, self.screening_action])
+        round_menu.addSeparator()
+        round_menu.addActions([next_round, previous_round])
         view_menu = menus.addMenu("&View")
         view_menu.addActions([self.filter_action, rounds_action, *page_actions, refresh])
         help_menu = menus.addMenu("&Help")
@@ -240,11 +293,15 @@ class MainWindow(QMainWindow):
 
     # --- loading -------------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Read rounds, and the current page's view of the current round, again."""
+    def reload(self, select: str = "") -> None:
+        """Read rounds, and the current page's view of the current round (or of `select`),
+        again."""
         summaries = self.workspace.read(rounds.list_rounds)
-        current = self.navigator.current_ref() or str(self.settings.value(SETTINGS_ROUND, ""))
+        current = (
+            select or self.navigator.current_ref() or str(self.settings.value(SETTINGS_ROUND, ""))
+        )
         self.navigator.show_rounds(summaries, current)
+        self.page_stack.setCurrentWidget(self.tabs if summaries else self.first_steps)
         if not summaries:
             for page in self.pages:
                 page.show_round(None)
@@ -268,6 +325,7 @@ class MainWindow(QMainWindow):
 
     def _page_changed(self, _index: int) -> None:
         page = self.tabs.currentWidget()
+        self.undo.page_shown(page)
         if page in self._stale:
             self._stale.discard(page)
             page.show_round(self._current_summary())
@@ -303,42 +361,31 @@ class MainWindow(QMainWindow):
         if ref:
             self._after_change(setup.run_screening(self, self.workspace, ref))
 
-    def _show_shortcuts(self) -> None:
-        dialog = QDialog(self)
-        dialog.setObjectName("shortcutsDialog")
-        dialog.setWindowTitle("Keyboard shortcuts")
-        actions = [a for a in self.actions() if not a.shortcut().isEmpty()]
-        table = QTableWidget(len(actions), 2)
-        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
-        table.verticalHeader().hide()
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, action in enumerate(actions):
-            table.setItem(row, 0, QTableWidgetItem(action.text().replace("&", "")))
-            shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-            table.setItem(row, 1, QTableWidgetItem(shortcut))
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(dialog.reject)
-        layout = QVBoxLayout(dialog)
-        hint = QLabel(
-            "In a table: arrow keys move, typing jumps to a ref, Tab reaches the detail pane, "
-            "Ctrl+Tab moves between pages."
-        )
-        hint.setWordWrap(True)
-        layout.addWidget(hint)
-        layout.addWidget(table)
-        layout.addWidget(buttons)
-        dialog.resize(480, 440)
-        dialog.exec()
+    def _new_round(self) -> None:
+        ref = new_round(self, self.workspace, self.settings)
+        if ref:
+            self.reload(select=ref)
+            self.statusBar().showMessage(
+                f"Round {ref} opened: import its submissions next (Ctrl+I)", 10_000
+            )
 
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About panel_desk",
-            f"<b>panel_desk {__version__}</b><p>Offline review panels for credential approval "
-            "and assurance: screening, conflicts of interest, peer review, moderation, "
-            "sign-off and signed decision packs.</p>",
-        )
+    def _open_database(self) -> None:
+        chosen = choose_database_file(self)
+        if chosen:
+            self.open_requested.emit(chosen)
+
+    def _open_hub(self) -> None:
+        url = choose_hub_url(self)
+        if url:
+            self.open_requested.emit(url)
+
+    def _show_settings(self) -> None:
+        SettingsDialog(self.settings, self).exec()
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(registered_shortcuts(self, self.pages), self)
+        dialog.open()
+        return dialog
 
     # --- window state --------------------------------------------------------------------
 

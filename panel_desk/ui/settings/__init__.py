@@ -1,0 +1,1 @@
+"""The Settings dialog: this computer's default database and the rules for new rounds."""
