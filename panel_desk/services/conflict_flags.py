@@ -16,7 +16,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from panel_desk.errors import BadInput, NotFound
-from panel_desk.services.conflict_rules import RULES, explain
+from panel_desk.services.conflict_evidence import explain
+from panel_desk.services.conflict_rules import RULES
 from panel_desk.store.models import ConflictFlag, ConflictStatus, Person, Submission
 
 BLOCKING = (ConflictStatus.OPEN.value, ConflictStatus.DECLARED.value)

@@ -1,49 +1,56 @@
 """The conflict-of-interest rules: each a small named unit saying when it fires, and why.
 
-A rule reads the facts of a round (who is tied to which organisation and since when, who
-is named in which submission, which mail domains they use) and yields findings: the
-person, the submission, and the evidence that made it fire. The evidence is plain JSON so
-it is stored with the flag and shown word for word to whoever decides on it.
+A rule reads the facts of a round (conflict_facts.py: who is tied to which organisation
+and since when, who is named in which submission, which mail domains they use) and yields
+findings: the person, the submission, and the evidence that made it fire. The evidence is
+plain JSON so it is stored with the flag and shown word for word to whoever decides on it
+(conflict_evidence.py puts it in words).
 
-Facts are loaded in a handful of queries and matched through indexes (organisation →
-people tied to it, mail domain → people using it), so a round of 20,000 submissions and
-2,000 reviewers costs time in proportion to the conflicts found, not to their product.
-Rule 5 (a reviewer's own declaration) has no facts to read: it is recorded, not found.
+Rules match through indexes (organisation → people tied to it, mail domain → people using
+it), so a round of 20,000 submissions and 2,000 reviewers costs time in proportion to the
+conflicts found, not to their product. Rule 5 (a reviewer's own declaration) has no facts
+to read: it is recorded, not found.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from panel_desk.services.organisations import (
-    OrganisationMatcher,
-    domain_suffixes,
-    load_matcher,
-    mail_domain,
+from panel_desk.services.conflict_evidence import explain
+from panel_desk.services.conflict_facts import (
+    CHECKED_ROLES,
+    PersonFacts,
+    RoundFacts,
+    SubmissionFacts,
+    load_facts,
+    lookback_start,
 )
-from panel_desk.services.rounds import SHARED_MAIL_DOMAINS
-from panel_desk.store.models import (
-    Affiliation,
-    ConflictSeverity,
-    DeclaredInterest,
-    NamedPerson,
-    Person,
-    PersonRole,
-    Role,
-    Round,
-    Submission,
-    SubmissionPartner,
-)
+from panel_desk.services.organisations import domain_suffixes, mail_domain
+from panel_desk.store.models import ConflictSeverity
 
-CHECKED_ROLES = (Role.REVIEWER.value, Role.MODERATOR.value)
-"""Who the rules are checked for: the people who read and judge single submissions."""
+__all__ = [  # the facts and the words are re-exported: importers know them from here
+    "AFFILIATION",
+    "CHECKED_ROLES",
+    "DECLARED_INTEREST",
+    "FINDERS",
+    "MAIL_DOMAIN",
+    "NAMED",
+    "OWN_DECLARATION",
+    "RULES",
+    "PersonFacts",
+    "RoundFacts",
+    "Rule",
+    "SubmissionFacts",
+    "explain",
+    "find_conflicts",
+    "iter_findings",
+    "load_facts",
+    "lookback_start",
+]
 
 
 @dataclass(frozen=True)
@@ -92,111 +99,6 @@ Key = tuple[int, int, str]  # (person id, submission id, rule key)
 
 
 # ---------------------------------------------------------------------------------------
-# The facts of a round.
-
-
-@dataclass
-class PersonFacts:
-    id: int
-    email: str
-    ties: list[tuple[int, date | None, date | None]] = field(default_factory=list)
-    interests: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def domain(self) -> str:
-        return mail_domain(self.email)
-
-
-@dataclass
-class SubmissionFacts:
-    id: int
-    organisations: list[tuple[int, str]]  # (organisation id, "lead" or "partner")
-    named: list[str]
-
-
-@dataclass
-class RoundFacts:
-    cutoff: date  # an affiliation ended on or after this day still counts
-    shared_domains: frozenset[str]
-    people: dict[int, PersonFacts]
-    submissions: list[SubmissionFacts]
-    matcher: OrganisationMatcher
-
-
-def lookback_start(opens_on: date, years: int) -> date:
-    """The day `years` years before the round opens (28 February for a 29th)."""
-    try:
-        return opens_on.replace(year=opens_on.year - years)
-    except ValueError:
-        return opens_on.replace(year=opens_on.year - years, day=28)
-
-
-def load_facts(
-    session: Session,
-    round_: Round,
-    person_ids: Iterable[int] | None = None,
-    submission_ids: Iterable[int] | None = None,
-) -> RoundFacts:
-    """The facts the rules read: for everyone checked and every submission of the round,
-    or only for the people and submissions given."""
-    people_query = select(Person.id, Person.email).where(
-        Person.id.in_(select(PersonRole.person_id).where(PersonRole.role.in_(CHECKED_ROLES)))
-    )
-    submission_query = select(Submission.id, Submission.lead_organisation_id).where(
-        Submission.round_id == round_.id
-    )
-    if person_ids is not None:
-        people_query = people_query.where(Person.id.in_(list(person_ids)))
-    if submission_ids is not None:
-        submission_query = submission_query.where(Submission.id.in_(list(submission_ids)))
-    people = {pid: PersonFacts(pid, email) for pid, email in session.execute(people_query)}
-    affiliations = select(
-        Affiliation.person_id,
-        Affiliation.organisation_id,
-        Affiliation.starts_on,
-        Affiliation.ends_on,
-    )
-    interests = select(
-        DeclaredInterest.person_id, DeclaredInterest.organisation_id, DeclaredInterest.note
-    )
-    if person_ids is not None:
-        affiliations = affiliations.where(Affiliation.person_id.in_(list(people)))
-        interests = interests.where(DeclaredInterest.person_id.in_(list(people)))
-    for pid, org, starts, ends in session.execute(affiliations):
-        if pid in people:
-            people[pid].ties.append((org, starts, ends))
-    for pid, org, note in session.execute(interests):
-        if pid in people:
-            people[pid].interests.append((org, note))
-
-    submissions = {
-        sid: SubmissionFacts(sid, [(lead, "lead")], [])
-        for sid, lead in session.execute(submission_query)
-    }
-    ids = select(submission_query.subquery().c.id)
-    for sid, org in session.execute(
-        select(SubmissionPartner.submission_id, SubmissionPartner.organisation_id).where(
-            SubmissionPartner.submission_id.in_(ids)
-        )
-    ):
-        submissions[sid].organisations.append((org, "partner"))
-    for sid, email in session.execute(
-        select(NamedPerson.submission_id, NamedPerson.email).where(
-            NamedPerson.submission_id.in_(ids)
-        )
-    ):
-        submissions[sid].named.append(email.lower())
-    shared = round_.shared_mail_domains
-    return RoundFacts(
-        cutoff=lookback_start(round_.opens_on, round_.lookback_years),
-        shared_domains=frozenset(SHARED_MAIL_DOMAINS if shared is None else shared),
-        people=people,
-        submissions=list(submissions.values()),
-        matcher=load_matcher(session),
-    )
-
-
-# ---------------------------------------------------------------------------------------
 # The rules. Each yields (person id, submission id, evidence).
 
 Finding = tuple[int, int, dict[str, Any]]
@@ -240,7 +142,7 @@ def affiliation(facts: RoundFacts) -> Iterator[Finding]:
 def named(facts: RoundFacts) -> Iterator[Finding]:
     by_email = {p.email.lower(): p.id for p in facts.people.values()}
     for submission in facts.submissions:
-        for email in submission.named:
+        for email in dict.fromkeys(submission.named):  # a person named twice fires once
             if email in by_email:
                 yield by_email[email], submission.id, {"email": email}
 
@@ -307,48 +209,15 @@ FINDERS: tuple[tuple[Rule, Callable[[RoundFacts], Iterator[Finding]]], ...] = (
 """Rules 1–4, which the facts decide; rule 5 is declared by the reviewer."""
 
 
-def find_conflicts(facts: RoundFacts) -> dict[Key, dict[str, Any]]:
-    """Every finding of rules 1–4: (person, submission, rule) → evidence."""
-    found: dict[Key, dict[str, Any]] = {}
+def iter_findings(facts: RoundFacts) -> Iterator[tuple[int, int, str, dict[str, Any]]]:
+    """Every finding of rules 1–4 as (person id, submission id, rule key, evidence), one at a
+    time: a whole round's ~360,000 findings need never be held at once. Each finder yields
+    a (person, submission) pair at most once, so no key repeats."""
     for rule, finder in FINDERS:
         for pid, sid, evidence in finder(facts):
-            found[(pid, sid, rule.key)] = evidence
-    return found
+            yield pid, sid, rule.key, evidence
 
 
-# ---------------------------------------------------------------------------------------
-# The evidence in words, the same on the command line, in the GUI and in the detail pane.
-
-
-def _dates(match: dict[str, Any]) -> str:
-    starts, ends = match.get("starts_on"), match.get("ends_on")
-    since = f"from {starts} " if starts else ""
-    return f"{since}until {ends}" if ends else f"{since}to date"
-
-
-def _org(match: dict[str, Any]) -> str:
-    text = f"{match['organisation']}, the {match['role']} organisation"
-    if "submission_organisation" in match:
-        text += f" (named {match['submission_organisation']!r}; matched by {match['joined_by']})"
-    return text
-
-
-def explain(rule: str, evidence: dict[str, Any]) -> str:
-    """The evidence of a flag as one readable sentence (or a few, joined by '; ')."""
-    matches = evidence.get("matches", [])
-    if rule == AFFILIATION.key:
-        parts = [f"affiliated with {_org(m)}, {_dates(m)}" for m in matches]
-        return "; ".join(parts) + f" (look-back from {evidence.get('lookback_from')})"
-    if rule == NAMED.key:
-        return f"named in the submission as {evidence.get('email')}"
-    if rule == DECLARED_INTEREST.key:
-        parts = [f"declared an interest in {_org(m)}" for m in matches]
-        notes = [m["note"] for m in matches if m.get("note")]
-        return "; ".join(parts) + (f" ({'; '.join(notes)})" if notes else "")
-    if rule == MAIL_DOMAIN.key:
-        parts = [f"{m['named']} is named ({m['how']})" for m in matches]
-        return f"mail domain {evidence.get('domain')}: " + "; ".join(parts)
-    if rule == OWN_DECLARATION.key:
-        when = f" on {evidence['declared_on']}" if evidence.get("declared_on") else ""
-        return f"declared{when}: {evidence.get('reason', '')}"
-    return str(evidence)
+def find_conflicts(facts: RoundFacts) -> dict[Key, dict[str, Any]]:
+    """Every finding of rules 1–4: (person, submission, rule) → evidence."""
+    return {(pid, sid, rule): evidence for pid, sid, rule, evidence in iter_findings(facts)}
