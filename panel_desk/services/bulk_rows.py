@@ -1,4 +1,5 @@
-"""Inserting many rows at the database driver's own speed, inside the caller's transaction.
+"""Writing and reading many rows at the database driver's own speed, inside the caller's
+transaction.
 
 A return import writes hundreds of thousands of scores. SQLAlchemy's executemany spends
 about as long on each row's parameters as SQLite spends storing it (STYLE.md: raw
@@ -6,6 +7,11 @@ executemany 0.3 s, Core 0.6 s, ORM bulk 1.2 s per 100,000 rows), so on SQLite th
 to the driver's executemany as tuples, each value first passed through its column type's
 bind processor (a datetime becomes the text SQLAlchemy itself would have stored). Other
 databases get Core's executemany, which their drivers batch well.
+
+Reading is the same story the other way: SQLAlchemy makes a Row for every row read (2.5 µs
+each; 50 ms for a 20,000-submission round's listing, twice what SQLite takes), so
+`fetch_rows` hands the compiled query to the driver and returns its plain tuples. Only for
+queries whose columns need no result processing (integers, text, floats).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Executable, Table, insert
 from sqlalchemy.orm import Session
 
 CHUNK = 50_000
@@ -68,3 +74,25 @@ def _processed(
             values[i] = found
         done.append(tuple(values))
     return done
+
+
+def fetch_rows(session: Session, query: Executable) -> list[tuple[Any, ...]]:
+    """The rows of `query` as the driver returns them (see the module doc for when)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return [tuple(row) for row in connection.execute(query)]
+    # Expanding parameters (IN lists) rendered as plain placeholders; a query whose
+    # parameters need their type's processing goes the usual way.
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    if compiled._bind_processors:
+        return [tuple(row) for row in connection.execute(query)]
+    params = compiled.construct_params()
+    values = tuple(params[name] for name in compiled.positiontup or ())
+    # Through the connection, so events see the statement; the rows straight off the cursor.
+    result = connection.exec_driver_sql(str(compiled), values)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()

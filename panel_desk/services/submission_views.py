@@ -1,8 +1,9 @@
 """What the submissions table and detail pane show, read in a few queries per round.
 
-The listing is one query whatever the size of the round (counts come from grouped
-subqueries, never a query per row), and what a person sees depends on who they act as:
-a peer reviewer sees only the submissions assigned to them.
+The table's rows are submission_listing.py's (a fixed number of queries whatever the size
+of the round, never a query per row); this module adds the detail pane. What a person
+sees depends on who they act as: a peer reviewer sees only the submissions assigned to
+them.
 """
 
 from __future__ import annotations
@@ -13,13 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import NotFound
 from panel_desk.services import audit_views
 from panel_desk.services.conflicts import FlagView, blocked_for, flags_of_submission
 from panel_desk.services.rounds import criteria_of
+from panel_desk.services.submission_listing import (
+    SubmissionCounts,
+    SubmissionRow,
+    Viewer,
+    list_submissions,
+    submission_counts,
+)
 from panel_desk.store.database import blobs_of
 from panel_desk.store.models import (
     Assignment,
@@ -29,8 +37,6 @@ from panel_desk.store.models import (
     NamedPerson,
     Organisation,
     Person,
-    Review,
-    ReviewState,
     Role,
     Round,
     ScreeningCheck,
@@ -41,102 +47,16 @@ from panel_desk.store.models import (
     TemplateField,
 )
 
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is acting, and in which role: decides what they may see."""
-
-    email: str
-    role: Role
-
-
-@dataclass(frozen=True, slots=True)
-class SubmissionRow:
-    id: int
-    ref: str
-    title: str
-    lead: str
-    area: str
-    screening_state: str
-    gaps: int
-    documents: int
-    reviewers: int
-    reviews_submitted: int
-
-    @property
-    def screening_label(self) -> str:
-        return ScreeningState(self.screening_state).label
-
-
-def list_submissions(
-    session: Session, round_id: int, viewer: Viewer | None = None
-) -> list[SubmissionRow]:
-    gaps = (
-        select(ScreeningCheck.submission_id, func.count().label("n"))
-        .where(ScreeningCheck.present.is_(False))
-        .group_by(ScreeningCheck.submission_id)
-        .subquery()
-    )
-    documents = (
-        select(Document.submission_id, func.count().label("n"))
-        .group_by(Document.submission_id)
-        .subquery()
-    )
-    latest = (
-        select(Review.assignment_id, func.max(Review.version).label("version"))
-        .group_by(Review.assignment_id)
-        .subquery()
-    )
-    reviews = (
-        select(
-            Assignment.submission_id,
-            func.count(Assignment.id).label("reviewers"),
-            func.sum(case((Review.state == ReviewState.SUBMITTED, 1), else_=0)).label("submitted"),
-        )
-        .outerjoin(latest, latest.c.assignment_id == Assignment.id)
-        .outerjoin(
-            Review,
-            and_(Review.assignment_id == Assignment.id, Review.version == latest.c.version),
-        )
-        .where(Assignment.round_id == round_id, Assignment.state == AssignmentState.ACTIVE)
-        .group_by(Assignment.submission_id)
-        .subquery()
-    )
-    query = (
-        select(
-            Submission.id,
-            Submission.ref,
-            Submission.title,
-            Organisation.name,
-            Submission.area,
-            Submission.screening_state,
-            func.coalesce(gaps.c.n, 0),
-            func.coalesce(documents.c.n, 0),
-            func.coalesce(reviews.c.reviewers, 0),
-            func.coalesce(reviews.c.submitted, 0),
-        )
-        .join(Organisation, Organisation.id == Submission.lead_organisation_id)
-        .outerjoin(gaps, gaps.c.submission_id == Submission.id)
-        .outerjoin(documents, documents.c.submission_id == Submission.id)
-        .outerjoin(reviews, reviews.c.submission_id == Submission.id)
-        .where(Submission.round_id == round_id)
-        .order_by(Submission.ref)
-    )
-    if viewer is not None and viewer.role == Role.REVIEWER:
-        mine = (
-            select(Assignment.submission_id)
-            .join(Person, Person.id == Assignment.person_id)
-            .where(
-                Person.email == viewer.email,
-                Assignment.round_id == round_id,
-                Assignment.state == AssignmentState.ACTIVE,
-            )
-        )
-        # A conflict on record keeps a submission from them even if an assignment slipped by.
-        query = query.where(
-            Submission.id.in_(mine), Submission.id.not_in(blocked_for(viewer.email))
-        )
-    return [SubmissionRow(*row) for row in session.execute(query)]
+__all__ = [  # the table's rows (submission_listing.py), re-exported for the views' callers
+    "SubmissionCounts",
+    "SubmissionDetail",
+    "SubmissionRow",
+    "Viewer",
+    "copy_document_for_viewing",
+    "list_submissions",
+    "submission_counts",
+    "submission_detail",
+]
 
 
 @dataclass(frozen=True)

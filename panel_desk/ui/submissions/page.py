@@ -14,9 +14,13 @@ from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
+from panel_desk.ui.submissions.table_model import Counter
 from panel_desk.ui.submissions.view import SubmissionsView
 from panel_desk.ui.views import EVERYONE
 from panel_desk.ui.workspace import Workspace
+
+COUNT_ROUND_ABOVE = 2_000
+"""Asked for more rows' counts than this, read the whole round's: one grouped pass."""
 
 
 class SubmissionsPage(QWidget):
@@ -56,7 +60,7 @@ class SubmissionsPage(QWidget):
             self.detail.show_nothing("Nothing to show until a round has submissions.")
             return
         rows = self.workspace.read(
-            submission_views.list_submissions, summary.id, self.workspace.viewer
+            submission_views.list_submissions, summary.id, self.workspace.viewer, counts=False
         )
         if self.workspace.role == Role.REVIEWER:
             empty = f"No submissions in {summary.ref} are assigned to you."
@@ -65,7 +69,17 @@ class SubmissionsPage(QWidget):
                 f"No submissions in {summary.ref} yet.\n\nImport submissions.csv with "
                 "File ▸ Import submissions… (Ctrl+I)."
             )
-        self.submissions.show_rows(rows, empty)
+        self.submissions.show_rows(rows, empty, self._counter(summary.id))
+
+    def _counter(self, round_id: int) -> Counter:
+        """Reads counts as the table shows rows; many at once (to sort by a count), the
+        whole round's in one go."""
+
+        def count(ids: list[int]) -> dict[int, submission_views.SubmissionCounts]:
+            wanted = None if len(ids) > COUNT_ROUND_ABOVE else ids
+            return self.workspace.read(submission_views.submission_counts, round_id, wanted)
+
+        return count
 
     def refresh(self) -> None:
         self.show_round(self.summary)

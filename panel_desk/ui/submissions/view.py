@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from panel_desk.services.submission_views import SubmissionRow
 from panel_desk.services.vocabulary import ScreeningState
-from panel_desk.ui.submissions.table_model import SubmissionsTableModel
+from panel_desk.ui.submissions.table_model import Counter, SubmissionsTableModel
 
 
 class SubmissionsView(QWidget):
@@ -88,10 +88,12 @@ class SubmissionsView(QWidget):
         self.model.modelReset.connect(self._after_reset)
         self._chosen = -1
 
-    def show_rows(self, rows: Sequence[SubmissionRow], empty_text: str) -> None:
+    def show_rows(
+        self, rows: Sequence[SubmissionRow], empty_text: str, counter: Counter | None = None
+    ) -> None:
         keep = self._chosen
         self.empty.setText(empty_text)
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, counter)
         self._select(keep if self.model.row_of(keep) >= 0 else None)
 
     def _refilter(self) -> None:
