@@ -183,8 +183,11 @@ class AssignmentPage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
 
-        for shortcut, slot in (("Insert", self.add_reviewer), ("Delete", self.remove_reviewer)):
-            action = QAction(self)
+        for shortcut, slot, text in (
+            ("Insert", self.add_reviewer, "Add a reviewer to the team…"),
+            ("Delete", self.remove_reviewer, "Remove the reviewer from the team"),
+        ):
+            action = QAction(text, self)
             action.setShortcut(QKeySequence(shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             action.triggered.connect(slot)

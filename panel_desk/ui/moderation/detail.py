@@ -202,9 +202,11 @@ class ModerationDetail(QWidget):
         self.record.clicked.connect(self.record_decision)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setWhatsThis("Record the moderated value")  # listed in Help ▸ Keyboard…
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.record_decision)
         self.next_shortcut = QShortcut(QKeySequence("Ctrl+J"), self)
+        self.next_shortcut.setWhatsThis("Jump to the next item to moderate")
         self.next_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.next_shortcut.activated.connect(self.next_to_moderate)
         self.conditions.editingFinished.connect(self._conditions_edited)

@@ -10,14 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from panel_desk.services.moderation_views import ModerationRow
+from panel_desk.ui import colours
 
 Index = QModelIndex | QPersistentModelIndex
-NEEDS = QColor("#b3261e")
-DONE = QColor("#1b7f3a")
-QUIET = QColor("#5f6368")
 
 
 @dataclass(frozen=True)
@@ -184,9 +182,15 @@ class ModerationListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and column == 1:
             return row.title
         if role == Qt.ItemDataRole.ForegroundRole and column == TO_MODERATE:
-            return QBrush(NEEDS if row.unresolved else DONE if row.divergent else QUIET)
+            return QBrush(
+                colours.hue("bad")
+                if row.unresolved
+                else colours.hue("good")
+                if row.divergent
+                else colours.quiet()
+            )
         if role == Qt.ItemDataRole.ForegroundRole and column == 2 and row.submitted < row.reviewers:
-            return QBrush(QUIET)
+            return QBrush(colours.quiet())
         if role == Qt.ItemDataRole.FontRole and column == TO_MODERATE and row.unresolved:
             return self._bold
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[column].numeric:

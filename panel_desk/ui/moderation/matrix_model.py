@@ -15,13 +15,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from panel_desk.services.moderation_views import MatrixRow, SubmissionModeration
+from panel_desk.ui import colours
 
 Index = QModelIndex | QPersistentModelIndex
-NEEDS_TINT = QColor("#fde7e6")
-DONE_TINT = QColor("#e6f4ea")
-PASS_TEXT = QColor("#1b7f3a")
-FAIL_TEXT = QColor("#b3261e")
-QUIET = QColor("#80868b")
 
 
 @dataclass(frozen=True)
@@ -185,9 +181,9 @@ class MatrixModel(QAbstractTableModel):
             return f"{cell.value}\n\n{cell.comment}" if cell.comment else cell.value
         if role == Qt.ItemDataRole.ForegroundRole:
             if cell is None:
-                return QBrush(QUIET)
+                return QBrush(colours.quiet())
             if not row.numeric:
-                return QBrush(PASS_TEXT if cell.value in row.passing else FAIL_TEXT)
+                return QBrush(colours.hue("good" if cell.value in row.passing else "bad"))
             return None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
@@ -196,7 +192,9 @@ class MatrixModel(QAbstractTableModel):
         return None
 
     def tint(self, row: MatrixRow) -> QColor | None:
-        return {"needs": NEEDS_TINT, "done": DONE_TINT}.get(self.state(row))
+        """A background that follows the palette: text stays readable, light or dark."""
+        name = {"needs": "bad", "done": "good"}.get(self.state(row))
+        return colours.tint(name) if name else None
 
     def spread_data(self, row: MatrixRow) -> SpreadData:
         decision = self.decision(row)
@@ -232,7 +230,7 @@ class MatrixModel(QAbstractTableModel):
             return f"{decision.value}\n\nRationale: {decision.rationale or '(none yet)'}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if decision is None or not decision.rationale.strip():
-                return QBrush(FAIL_TEXT) if row.divergent or decision is not None else None
+                return QBrush(colours.hue("bad")) if row.divergent or decision is not None else None
             return None
         if role == Qt.ItemDataRole.FontRole:
             return self._italic if unsaved else self._bold if decision is not None else None

@@ -11,17 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QFont
 
 from panel_desk.services.ranking import NotRanked, RankedSubmission, Ranking
 from panel_desk.services.ranking_methods import METHOD_LABELS, METHODS
+from panel_desk.ui import colours
 
 Index = QModelIndex | QPersistentModelIndex
 RANKED, CHANGES_SIDE, NOT_RANKED = "ranked", "changes", "not_ranked"
-FLIPPED = QColor("#fce8b2")
-ABOVE = QColor("#1b7f3a")
-BELOW = QColor("#5f6368")
-TIED = QColor("#8a5a00")
 HEADERS = (
     "Pos.",
     "Rank",
@@ -143,12 +140,12 @@ class RankingModel(QAbstractTableModel):
             return _side(r.above)
         if role == Qt.ItemDataRole.BackgroundRole and FIRST_METHOD <= column < SIDE:
             n = column - FIRST_METHOD
-            return QBrush(FLIPPED) if r.method_above[n] != r.above else None
+            return QBrush(colours.tint("warn")) if r.method_above[n] != r.above else None
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == SIDE:
-                return QBrush(ABOVE if r.above else BELOW)
+                return QBrush(colours.hue("good") if r.above else colours.quiet())
             if column == 1 and r.tied:
-                return QBrush(TIED)
+                return QBrush(colours.hue("warn"))
         if role == Qt.ItemDataRole.FontRole and column in (2, SIDE) and r.above:
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:

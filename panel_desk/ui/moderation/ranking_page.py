@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -39,6 +39,7 @@ from panel_desk.services import ranking, ranking_export
 from panel_desk.services.ranking_methods import METHOD_LABELS
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
+from panel_desk.ui import colours
 from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.moderation.page import MAY_OPEN
 from panel_desk.ui.moderation.ranking_model import (
@@ -50,7 +51,6 @@ from panel_desk.ui.moderation.ranking_model import (
 from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.workspace import Workspace
 
-LINE = QColor("#d93025")
 MODES = [
     (RANKED, "Every ranked submission"),
     (CHANGES_SIDE, "Only those that change side under another method"),
@@ -72,9 +72,10 @@ class CutlineTable(QTableView):
         if y < -4 or y > self.viewport().height() + 4:
             return
         painter = QPainter(self.viewport())
-        painter.setPen(QPen(LINE, 3))
+        line = colours.hue("line")
+        painter.setPen(QPen(line, 3))
         painter.drawLine(QPoint(0, y), QPoint(self.viewport().width(), y))
-        painter.setPen(LINE)
+        painter.setPen(line)
         font = painter.font()
         font.setBold(True)
         painter.setFont(font)
@@ -83,7 +84,7 @@ class CutlineTable(QTableView):
         # At the end of the title column, where titles are elided anyway.
         x = max(4, self.columnViewportPosition(4) - width - 6)
         painter.fillRect(
-            x, y - metrics.height() // 2 - 1, width, metrics.height() + 2, QColor("white")
+            x, y - metrics.height() // 2 - 1, width, metrics.height() + 2, self.palette().base()
         )
         painter.drawText(x + 6, y + metrics.ascent() // 2 - 1, self.label)
         painter.end()

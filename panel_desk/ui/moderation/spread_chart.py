@@ -12,16 +12,12 @@ from __future__ import annotations
 from collections import Counter
 
 from PySide6.QtCore import QModelIndex, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from panel_desk.ui import colours
 from panel_desk.ui.moderation.matrix_model import MatrixModel, SpreadData
 
-AXIS = QColor("#9aa0a6")
-DOT = QColor("#3c4043")
-CALM_BAR = QColor("#c8ccd0")
-SPLIT_BAR = QColor("#d93025")
-MODERATED = QColor("#1a73e8")
 PADDING = 10
 DOT_RADIUS = 3.5
 
@@ -46,7 +42,7 @@ def paint_spread(painter: QPainter, rect: QRectF, data: SpreadData) -> None:
     left, right = rect.left() + PADDING, rect.right() - PADDING
     middle = rect.center().y() + 2
     x = _positions(data, left, right)
-    painter.setPen(QPen(AXIS, 1))
+    painter.setPen(QPen(colours.quiet(), 1))
     painter.drawLine(QPointF(left, middle), QPointF(right, middle))
     for position in x.values():
         painter.drawLine(QPointF(position, middle - 3), QPointF(position, middle + 3))
@@ -56,10 +52,14 @@ def paint_spread(painter: QPainter, rect: QRectF, data: SpreadData) -> None:
         low, high = min(xs), max(xs)
         if high > low:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(SPLIT_BAR if data.divergent else CALM_BAR)
+            painter.setBrush(
+                colours.hue("line")
+                if data.divergent
+                else colours.mix(colours.quiet(), colours.palette().base().color(), 0.5)
+            )
             painter.drawRoundedRect(QRectF(low, middle - 3, high - low, 6), 3, 3)
-        painter.setBrush(DOT)
-        painter.setPen(QPen(QColor("white"), 1))
+        painter.setBrush(colours.ink())
+        painter.setPen(QPen(colours.palette().base().color(), 1))
         for value, count in Counter(given).items():
             for n in range(count):  # agreeing reviewers stack upwards
                 centre = QPointF(x[value], middle - n * (DOT_RADIUS * 2 - 1))
@@ -74,7 +74,7 @@ def paint_spread(painter: QPainter, rect: QRectF, data: SpreadData) -> None:
         diamond.lineTo(centre - 5, top + 5)
         diamond.closeSubpath()
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(MODERATED)
+        painter.setBrush(colours.hue("accent"))
         painter.drawPath(diamond)
     painter.restore()
 

@@ -13,17 +13,20 @@ from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QVBoxLayout, QWidg
 from panel_desk.services.review_rules import CriterionForm, RecommendationForm, ScoreEntry
 from panel_desk.ui.review_editor.scale_chooser import ScaleChooser
 
+# Surfaces and text from the palette (palette(...)), so a dark system palette is kept;
+# only the red of a problem and the blue of focus are fixed hues, readable on both.
 CARD_STYLE = """
-QFrame#card { background: #ffffff; border: 1px solid #dadce0; border-radius: 8px; }
+QFrame#card { background: palette(base); border: 1px solid palette(mid); border-radius: 8px; }
 QFrame#card[problem="true"] { border: 2px solid #b3261e; }
-QLabel#criterionLabel { font-weight: bold; font-size: 10.5pt; color: #202124; }
-QLabel#guidance { color: #5f6368; }
+QLabel#criterionLabel { font-weight: bold; font-size: 10.5pt; color: palette(text); }
+QLabel#guidance { color: palette(text); }
 QLabel#hint { color: #b3261e; }
-QLabel#caption { color: #5f6368; font-size: 9pt; }
-QPlainTextEdit { border: 1px solid #c4c7cc; border-radius: 4px; background: #fcfcfd; }
-QPlainTextEdit:focus { border: 2px solid #1a73e8; background: #ffffff; }
+QLabel#caption { color: palette(placeholder-text); font-size: 9pt; }
+QPlainTextEdit { border: 1px solid palette(mid); border-radius: 4px;
+    background: palette(alternate-base); color: palette(text); }
+QPlainTextEdit:focus { border: 2px solid #1a73e8; background: palette(base); }
 QPlainTextEdit[problem="true"] { border: 2px solid #b3261e; }
-QPlainTextEdit:read-only { background: #f6f7f8; color: #3c4043; }
+QPlainTextEdit:read-only { background: palette(window); color: palette(text); }
 """
 
 

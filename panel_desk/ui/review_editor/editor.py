@@ -42,15 +42,16 @@ AUTOSAVE_MS = 400
 MAX_UNSAVED_MS = 2000
 """However fast someone types, what they typed is saved at least this often."""
 STYLE = """
-QWidget#reviewBody { background: #f6f7f9; }
+QWidget#reviewBody { background: palette(window); }
 QLabel#reviewTitle { font-size: 13pt; font-weight: bold; }
 QLabel#banner { padding: 6px 10px; border-radius: 6px; }
 QLabel#banner[tone="draft"] { background: #fff7e0; color: #5c4400; }
 QLabel#banner[tone="submitted"] { background: #e6f4ea; color: #0d652d; }
 QLabel#banner[tone="conflict"] { background: #fce8e6; color: #8c1d18; }
 QLabel#problems { background: #fce8e6; color: #8c1d18; padding: 8px 10px; border-radius: 6px; }
-QLabel#saved { color: #5f6368; }
-QLabel#groupHeader { font-weight: bold; color: #3c4043; font-size: 10pt; padding-top: 6px; }
+QLabel#saved { color: palette(placeholder-text); }
+QLabel#groupHeader { font-weight: bold; color: palette(window-text); font-size: 10pt;
+    padding-top: 6px; }
 """
 
 
@@ -154,6 +155,7 @@ class ReviewEditor(EditorActions, QWidget):
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setWhatsThis("Submit the review")  # listed in Help ▸ Keyboard shortcuts
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.submit)
         app = QApplication.instance()

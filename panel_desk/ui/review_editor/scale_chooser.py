@@ -18,23 +18,23 @@ PASS, FAIL, NUMBER = "pass", "fail", "number"
 STYLE = """
 ScaleChooser { border: 2px solid transparent; border-radius: 6px; }
 ScaleChooser[problem="true"] { border: 2px solid #b3261e; }
-ScaleChooser[focused="true"] { border: 2px solid #1a73e8; background: #e8f0fe; }
+ScaleChooser[focused="true"] { border: 2px solid #1a73e8; background: palette(alternate-base); }
 ScaleChooser QPushButton {
-    border: 1px solid #b9bec5; background: #ffffff; color: #202124;
+    border: 1px solid palette(mid); background: palette(base); color: palette(text);
     padding: 4px 10px; margin: 0; min-height: 22px; border-radius: 0;
 }
 ScaleChooser QPushButton[first="true"] { border-top-left-radius: 4px;
     border-bottom-left-radius: 4px; }
 ScaleChooser QPushButton[last="true"] { border-top-right-radius: 4px;
     border-bottom-right-radius: 4px; }
-ScaleChooser QPushButton:hover { background: #eef3fb; }
+ScaleChooser QPushButton:hover { background: palette(alternate-base); }
 ScaleChooser QPushButton:checked[kind="pass"] { background: #1b7f3a; border-color: #1b7f3a;
     color: white; }
 ScaleChooser QPushButton:checked[kind="fail"] { background: #b3261e; border-color: #b3261e;
     color: white; }
 ScaleChooser QPushButton:checked[kind="number"] { background: #1a73e8; border-color: #1a73e8;
     color: white; }
-ScaleChooser QLabel#choice { color: #5f6368; padding-left: 8px; }
+ScaleChooser QLabel#choice { color: palette(placeholder-text); padding-left: 8px; }
 """
 
 
