@@ -155,7 +155,12 @@ def load_matcher(session: Session) -> OrganisationMatcher:
 @dataclass(frozen=True)
 class AliasView:
     kind: str
-    alias: str
+    alias: str  # as stored: a name's matching key, or a domain
+    label: str = ""  # a name alias as the organisation it joins is written, when there is one
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.alias
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,9 @@ def _target(session: Session, name: str) -> Organisation:
     return found
 
 
-def _normalised_alias(kind: str, alias: str) -> str:
+def normalised_alias(kind: str, alias: str) -> str:
+    """An alias as stored: a name's matching key, a mail domain in lower case; BadInput if
+    it is neither."""
     if kind == NAME:
         key = organisation_key(alias)
         if not key:
@@ -199,7 +206,7 @@ def add_alias(
 ) -> OrganisationView:
     """Join another name (a merged trust, a former name) or a mail domain to an organisation."""
     target = _target(session, organisation)
-    value = _normalised_alias(kind, alias)
+    value = normalised_alias(kind, alias)
     source = f"--{kind}"
     existing = session.scalar(
         select(OrganisationAlias).where(
@@ -224,7 +231,7 @@ def add_alias(
 
 
 def remove_alias(session: Session, kind: str, alias: str, actor: str = audit.SYSTEM) -> str:
-    value = _normalised_alias(kind, alias)
+    value = normalised_alias(kind, alias)
     found = session.scalar(
         select(OrganisationAlias).where(
             OrganisationAlias.kind == kind, OrganisationAlias.alias == value
@@ -246,13 +253,15 @@ def organisation_view(session: Session, organisation_id: int) -> OrganisationVie
 
 def list_organisations(session: Session) -> list[OrganisationView]:
     matcher = load_matcher(session)
+    written = {org.key: org.name for org in session.scalars(select(Organisation))}
     aliases: dict[int, list[AliasView]] = {}
     for kind, alias, target in session.execute(
         select(
             OrganisationAlias.kind, OrganisationAlias.alias, OrganisationAlias.organisation_id
         ).order_by(OrganisationAlias.kind, OrganisationAlias.alias)
     ):
-        aliases.setdefault(target, []).append(AliasView(kind, alias))
+        label = written.get(alias, "") if kind == NAME else ""
+        aliases.setdefault(target, []).append(AliasView(kind, alias, label))
     return [
         OrganisationView(
             org_id,

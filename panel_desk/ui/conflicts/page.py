@@ -37,6 +37,7 @@ from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.conflicts.dialogs import DecisionDialog
 from panel_desk.ui.conflicts.list_model import Column, ListTableModel
+from panel_desk.ui.conflicts.organisations import OrganisationsDialog
 from panel_desk.ui.conflicts.render import flag_colour, flag_html, rule_text
 from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.runner import run_in_background
@@ -108,6 +109,11 @@ class ConflictsPage(QWidget):
         self.check = QPushButton("Check conflicts now")
         self.check.setObjectName("checkConflictsButton")
         self.check.setToolTip("Run the rules again over the roster and the submissions (Ctrl+K)")
+        self.organisations = QPushButton("&Organisations…")
+        self.organisations.setObjectName("organisationsButton")
+        self.organisations.setToolTip(
+            "The alias table: other names and mail domains of one organisation"
+        )
 
         self.model = ListTableModel(COLUMNS, lambda f: f.id, self)
         self.table = QTableView()
@@ -157,6 +163,7 @@ class ConflictsPage(QWidget):
         bar.addWidget(self.rule)
         bar.addWidget(self.state)
         bar.addWidget(self.check)
+        bar.addWidget(self.organisations)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -179,6 +186,7 @@ class ConflictsPage(QWidget):
         check.triggered.connect(self.check_now)
         self.addAction(check)
         self.check.clicked.connect(self.check_now)
+        self.organisations.clicked.connect(self.edit_organisations)
         self._search = QTimer(
             self
         )  # on a big round the filter asks the database, once typing pauses
@@ -351,4 +359,13 @@ class ConflictsPage(QWidget):
             f"{ref}: {report.flags} flags ({report.added} new, {report.reopened} reopened, "
             f"{report.lapsed} lapsed{withdrawn})"
         )
+        self._load()
+
+    def edit_organisations(self) -> None:
+        """The alias table; each change checks this round's conflicts again."""
+        dialog = OrganisationsDialog(
+            self.workspace, self.summary.ref if self.summary else None, self
+        )
+        dialog.changed.connect(self.status.emit)
+        dialog.exec()
         self._load()
