@@ -192,6 +192,7 @@ class MatrixRow:
     divergent: bool
     moderated_value: str | None
     rationale: str
+    guidance: str = ""  # the criteria set's guidance to reviewers, shown as a tooltip
 
     @property
     def numeric(self) -> bool:
@@ -355,6 +356,7 @@ def submission_moderation(
                 divergent,
                 value,
                 rationale,
+                " ".join(criterion.guidance.split()),
             )
         )
     recommended = [

@@ -47,17 +47,17 @@ def _application():
 
 
 def application_icon():
-    """The icon drawn from the SVG at any size, with the shipped PNGs where their size is
-    asked for exactly: sharp at every screen density (a 2× screen asks for 32 px at 16)."""
+    """The icon from every PNG size shipped (16 to 512 px), each registered at its size, so
+    a screen at any density gets the drawn-for-it image or a larger one scaled down, never
+    one blown up. (The SVG, for installers and desktops, would take over and ignore the
+    small hand-tuned PNGs if added to the same QIcon.)"""
     from PySide6.QtCore import QSize
     from PySide6.QtGui import QIcon
 
     from panel_desk.paths import resources_dir
 
-    folder = resources_dir() / "icons"
-    svg = folder / "panel-desk.svg"
-    icon = QIcon(str(svg)) if svg.is_file() else QIcon()
-    for png in sorted(folder.glob("panel-desk-*.png")):
+    icon = QIcon()
+    for png in sorted((resources_dir() / "icons").glob("panel-desk-*.png")):
         size = png.stem.rsplit("-", 1)[-1]
         if size.isdigit():
             icon.addFile(str(png), QSize(int(size), int(size)))

@@ -59,7 +59,7 @@ def mix(a: QColor, b: QColor, share_of_b: float) -> QColor:
 def tint(name: str) -> QColor:
     """A background behind ordinary text: the hue faintly mixed into the base colour."""
     base = palette().color(QPalette.ColorRole.Base)
-    return mix(base, hue(name), 0.28 if is_dark() else 0.12)
+    return mix(base, hue(name), 0.2 if is_dark() else 0.12)
 
 
 def quiet() -> QColor:

@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self.navigator.round_chosen.connect(self._round_chosen)
         self.tabs.currentChanged.connect(self._page_changed)
         self._restore()
+        self.undo.page_shown(self.tabs.currentWidget())
         self.reload()
 
     # --- the Submissions page, which every role has ---------------------------------------

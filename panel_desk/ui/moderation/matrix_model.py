@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -166,7 +167,9 @@ class MatrixModel(QAbstractTableModel):
                 facts.append(f"weight {row.weight:g}")
             if row.threshold is not None:
                 facts.append(f"divergent at a spread of {row.threshold:g}")
-            return f"{row.label}\n" + " · ".join(facts)
+            # Rich text, so Qt wraps a long guidance paragraph instead of one wide line.
+            tip = f"<p><b>{escape(row.label)}</b><br/>{escape(' · '.join(facts))}</p>"
+            return tip + (f"<p>{escape(row.guidance)}</p>" if row.guidance else "")
         if role == Qt.ItemDataRole.FontRole and row.key == "recommendation":
             return self._bold
         return None

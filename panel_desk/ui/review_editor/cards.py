@@ -6,6 +6,8 @@ what to do with that (autosave, checks).
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QTextCursor
 from PySide6.QtWidgets import QFrame, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
@@ -93,23 +95,25 @@ class CriterionCard(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 12)
         layout.setSpacing(6)
+        # Rich text, so a long guidance paragraph wraps in the tooltip.
+        tip = f"<p>{escape(criterion.guidance)}</p>" if criterion.guidance else ""
         self.label = QLabel(f"{number}. {criterion.label}")
         self.label.setObjectName("criterionLabel")
         self.label.setWordWrap(True)
-        self.label.setToolTip(criterion.guidance)
+        self.label.setToolTip(tip)
         layout.addWidget(self.label)
         if criterion.guidance:
             self.guidance = QLabel(criterion.guidance)
             self.guidance.setObjectName("guidance")
             self.guidance.setWordWrap(True)
-            self.guidance.setToolTip(criterion.guidance)
+            self.guidance.setToolTip(tip)
             self.guidance.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             layout.addWidget(self.guidance)
         self.chooser = ScaleChooser(
             criterion.values, criterion.labels, criterion.numeric, criterion.passing
         )
         self.chooser.setAccessibleDescription(criterion.label)
-        self.chooser.setToolTip(criterion.guidance)
+        self.chooser.setToolTip(tip)
         layout.addWidget(self.chooser)
         failing = [v for v in criterion.values if criterion.needs_comment(v)]
         placeholder = "Your comment: what you saw in the submission"
