@@ -23,9 +23,11 @@ from panel_desk.services.pdf_layout import (
     LINE_FILL,
     STYLES,
     Running,
+    address,
     breakable,
     build_pdf,
     facts,
+    heading_over_table,
     markup,
     para,
     table,
@@ -218,7 +220,7 @@ def _summary(content: PackContent) -> list[Flowable]:
         for x in others:
             why = x.place.reason if x.place and x.place.reason else x.note or "—"
             rows.append([x.ref, x.title, why, markup(outcome_markup(x), S.cell)])
-        out += [para("Not ranked", S.h2), table(rows, (0.11, 0.33, 0.34, 0.22))]
+        out += [*heading_over_table("Not ranked"), table(rows, (0.11, 0.33, 0.34, 0.22))]
     return out
 
 
@@ -244,16 +246,23 @@ def _submission(record: SubmissionRecord, number: int, content: PackContent) -> 
     out: list[Flowable] = [*head, facts(rows, 0.25)]
     if not d.considered:
         gaps = "; ".join(record.gaps) or "information gaps"
-        return [*out, para(f"Not considered at this stage. Screening found: {gaps}.")]
+        return [
+            *out,
+            Spacer(1, 6),
+            para(f"Not considered at this stage. Screening found: {gaps}."),
+        ]
     if d.conditions:
         out += [para("Conditions", S.h2), para(d.conditions)]
     if d.rationale:
         out += [para("Rationale", S.h2), para(d.rationale)]
     if d.feedback:
         out += [para("Feedback to the submitter", S.h2), para(d.feedback)]
-    out += [para("Moderated scores", S.h2), _scores(d, content)]
+    out += [*heading_over_table("Moderated scores"), _scores(d, content)]
     if record.reviews:
-        out += [para("Reviewers' comments (anonymised)", S.h2), _comments(record, labels)]
+        out += [
+            *heading_over_table("Reviewers' comments (anonymised)"),
+            _comments(record, d.ref, labels),
+        ]
     return out
 
 
@@ -272,12 +281,13 @@ def _scores(d: Decision, content: PackContent) -> Flowable:
     return table(rows, (0.42, 0.16, 0.42))
 
 
-def _comments(record: SubmissionRecord, labels: dict[str, str]) -> Flowable:
-    """Criteria down, reviewers across: each cell the reviewer's score and comment."""
+def _comments(record: SubmissionRecord, ref: str, labels: dict[str, str]) -> Flowable:
+    """Criteria down, reviewers across: each cell the reviewer's score and comment. The
+    header, repeated where the table runs onto another page, names the submission."""
     reviews = record.reviews
     first = 0.22 if len(reviews) > 2 else 0.3
     widths = (first, *[(1 - first) / len(reviews)] * len(reviews))
-    rows: list[list[object]] = [["", *(r.label for r in reviews)]]
+    rows: list[list[object]] = [[ref, *(r.label for r in reviews)]]
     overall = ["Overall recommendation"]
     for r in reviews:
         said = f"<b>{text(r.recommendation or '—')}</b>"
@@ -317,10 +327,7 @@ def _conflicts(content: PackContent) -> list[Flowable]:
         ),
         table(rows, (0.4, 0.1, 0.1, 0.14, 0.13, 0.13)),
         Spacer(1, 6),
-        para(
-            f"{content.withdrawn} assignment(s) were withdrawn when a conflict came to light "
-            "after assignment, and the submission reassigned."
-        ),
+        para(_withdrawn(content.withdrawn)),
         para("Education Assurance Group", S.h2),
     ]
     if abstentions:
@@ -342,11 +349,21 @@ def _conflicts(content: PackContent) -> list[Flowable]:
     return out
 
 
+def _withdrawn(count: int) -> str:
+    if count == 0:
+        return "No assignment had to be withdrawn because a conflict came to light afterwards."
+    were = "assignment was" if count == 1 else "assignments were"
+    return (
+        f"{count} {were} withdrawn when a conflict came to light after assignment, and the "
+        "submission reassigned."
+    )
+
+
 def _signatories(content: PackContent) -> list[Flowable]:
     d = content.decisions
     rows = [["Signatory", "Signed", "Certificate", "Abstained on"]]
     for s in content.signatories:
-        who = markup(f"<b>{text(s.name)}</b><br/>{text(breakable(s.email))}", S.cell)
+        who = markup(f"<b>{text(s.name)}</b><br/>{address(s.email)}", S.cell)
         cert = markup(
             f"serial {breakable(s.serial)}<br/>key {breakable(s.key_fingerprint[:32])}…", S.mono
         )

@@ -13,7 +13,7 @@ comment as "Reviewer n", and how to appeal on grounds of procedural irregularity
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from panel_desk.services.decision_record import ordinal, outcome_markup
 from panel_desk.services.decision_set import Decision
@@ -242,14 +242,19 @@ def letter_pdf(content: PackContent, record: SubmissionRecord, signed_by: str) -
             "submission was handled, and, if upheld, the decision is reopened."
         ),
         Spacer(1, 10),
-        para("Yours sincerely,"),
-        para(f"The Secretariat, {content.organisation}"),
-        Spacer(1, 8),
-        para(
-            f"Signed off by the Education Assurance Group ({names}). This letter carries the "
-            f"digital signature of {signer} on their behalf, certified by "
-            f"{content.organisation}.{anonymised} Recommendation set SHA-256 {decisions.digest}.",
-            S.small,
+        KeepTogether(  # the closing never splits from its signature line
+            [
+                para("Yours sincerely,"),
+                para(f"The Secretariat, {content.organisation}"),
+                Spacer(1, 8),
+                para(
+                    f"Signed off by the Education Assurance Group ({names}). This letter "
+                    f"carries the digital signature of {signer} on their behalf, certified by "
+                    f"{content.organisation}.{anonymised} Recommendation set SHA-256 "
+                    f"{decisions.digest}.",
+                    S.small,
+                ),
+            ]
         ),
     ]
     running = Running(content.organisation, f"Feedback letter · {reference}", reference)

@@ -28,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     PageTemplate,
@@ -126,7 +127,13 @@ def _styles() -> Styles:
             textColor=ACCENT,
         ),
         h3=ParagraphStyle(
-            "h3", parent=base, fontName=BOLD, fontSize=10, leading=14, spaceBefore=6, spaceAfter=2
+            "h3",
+            parent=base,
+            fontName=BOLD,
+            fontSize=10,
+            leading=14,
+            spaceBefore=6,
+            spaceAfter=2,
         ),
         body=ParagraphStyle("para", parent=base, spaceAfter=6),
         small=ParagraphStyle("small", parent=base, fontSize=8, leading=11, textColor=MUTED),
@@ -161,6 +168,39 @@ def markup(value: str, style: ParagraphStyle | None = None) -> Paragraph:
 def breakable(value: str) -> str:
     """A long unbroken string (a hash, an e-mail) with places it may wrap."""
     return "\u200b".join(value[i : i + 8] for i in range(0, len(value), 8))
+
+
+HEADINGS = ("h1", "h2", "h3")
+ROOM_UNDER_HEADING = 3 * 14
+"""A heading starts a new page unless this much (three lines of text) fits under it.
+Not keepWithNext, which carries a long paragraph or table over whole and leaves a gap."""
+
+
+def heading_over_table(value: str, style: ParagraphStyle | None = None) -> list[Flowable]:
+    """A heading over a table that may run for pages: it starts a new page unless a few
+    of the table's rows fit under it."""
+    chosen = style or STYLES.h2
+    return [CondPageBreak(chosen.leading + chosen.spaceBefore + 90), para(value, chosen)]
+
+
+def _headings_kept(story: list[Flowable]) -> list[Flowable]:
+    """The story with room asked for under every heading, so none ends a page."""
+    out: list[Flowable] = []
+    for flowable in story:
+        if isinstance(flowable, Paragraph) and flowable.style.name in HEADINGS:
+            _, tall = flowable.wrap(TEXT_WIDTH, HEIGHT)
+            out.append(CondPageBreak(flowable.style.spaceBefore + tall + ROOM_UNDER_HEADING))
+        out.append(flowable)
+    return out
+
+
+def address(value: str, fits: int = 28) -> str:
+    """An e-mail address as markup, broken after its @ when it is long (reportlab breaks
+    lines only at spaces, else mid-word: "northfells-hub.or / g.uk")."""
+    local, at, domain = value.partition("@")
+    if len(value) <= fits or not at:
+        return text(value)
+    return f"{text(local)}@<br/>{text(domain)}"
 
 
 Cell = str | Flowable
@@ -263,7 +303,19 @@ def build_pdf(story: list[Flowable], running: Running, *, title: str, cover: boo
         subject=running.document,
         creator="panel_desk",
     )
-    frame = Frame(MARGIN, MARGIN, TEXT_WIDTH, HEIGHT - 2 * MARGIN - 6 * mm, id="body")
+    # No padding inside the frame: tables are TEXT_WIDTH wide, and the text lines up with
+    # the running header (reportlab's default 6 pt padding pushed tables into the margin).
+    frame = Frame(
+        MARGIN,
+        MARGIN,
+        TEXT_WIDTH,
+        HEIGHT - 2 * MARGIN - 6 * mm,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
 
     def header(canvas: Canvas, _doc: object) -> None:
         canvas.saveState()
@@ -293,5 +345,7 @@ def build_pdf(story: list[Flowable], running: Running, *, title: str, cover: boo
         canvas.drawRightString(WIDTH - MARGIN, MARGIN - 8 * mm, f"Page {number} of {total}")
         canvas.restoreState()
 
-    document.build(story, canvasmaker=lambda *a, **kw: NumberedCanvas(*a, footer=footer, **kw))
+    document.build(
+        _headings_kept(story), canvasmaker=lambda *a, **kw: NumberedCanvas(*a, footer=footer, **kw)
+    )
     return buffer.getvalue()

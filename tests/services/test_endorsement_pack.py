@@ -148,6 +148,10 @@ def test_with_a_third_member_the_pack_is_made_and_its_letters_state_the_conditio
     assert "endorse with conditions" in letter and "assessment is moderated across" in letter
     assert "When the conditions have been met" in letter
     assert "How the submission might be strengthened" in letter
+    for path in sorted((made.path / "letters").glob("*.pdf")):  # EN-3's runs to a second page
+        pages = [p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages]
+        [closing] = [p for p in pages if "Yours sincerely," in p]
+        assert "The Secretariat, Centre for Advancing Practice" in closing, path.name
     record = "".join(
         p.extract_text()
         for p in PdfReader(io.BytesIO((made.path / "decision-record.pdf").read_bytes())).pages

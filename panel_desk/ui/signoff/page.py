@@ -91,12 +91,12 @@ class SignOffPage(QWidget):
         self.sign_button = QPushButton("&Sign off…")
         self.sign_button.setObjectName("signOff")
         self.sign_button.setToolTip("Sign the round's recommendations with your key")
-        self.export_button = QPushButton("&Export decision pack…")
+        self.export_button = QPushButton("E&xport decision pack…")  # Alt+E is the Edit menu
         self.export_button.setObjectName("exportPack")
         self.export_button.setToolTip(
             "Write the signed decision record, the feedback letters and the manifest"
         )
-        self.verify_button = QPushButton("&Verify a pack…")
+        self.verify_button = QPushButton("Verify a &pack…")  # Alt+V is the View menu
         self.verify_button.setObjectName("verifyPack")
         self.verify_button.setToolTip(
             "Check a decision pack: open its manifest.json, or a .pdpack file"
@@ -163,7 +163,11 @@ class SignOffPage(QWidget):
                 )
             except Cancelled:
                 self.current, found = None, []
-            self.conflicts = {c.submission_ref: c for c in found}
+            # a member abstains only where there is a recommendation to sign
+            considered = (
+                {d.ref for d in self.current.decisions.considered} if self.current else set()
+            )
+            self.conflicts = {c.submission_ref: c for c in found if c.submission_ref in considered}
         self.headline.setText(self._headline())
         self.model.set_rows(self.current.decisions.decisions if self.current else [])
         self.signatures.set_rows(self.current.signatures if self.current else [])
@@ -217,11 +221,15 @@ class SignOffPage(QWidget):
             text += f"<ul>{shown}{more}</ul>"
         mine = [s for s in status.counting if s.signer == self.workspace.person.email]
         if self.eag and mine:
-            text += f"<br/>You signed on {mine[0].signed_at:%-d %B %Y at %H:%M}."
-        if self.eag and self.conflicts:
+            text += f"<br/>You signed on {mine[0].signed_at:%-d %B %Y at %H:%M}"
+            refs = ", ".join(mine[0].abstentions)
+            text += f", abstaining on {refs}." if refs else "."
+        elif self.eag and self.conflicts:
+            n = len(self.conflicts)
             text += (
-                f"<br/><span style='color:{WARN}'>You are conflicted on "
-                f"{len(self.conflicts)} submission(s): you abstain on them when you sign.</span>"
+                f"<br/><span style='color:{WARN}'>You are conflicted on {n} "
+                f"submission{'s' if n > 1 else ''}: you abstain on "
+                f"{'them' if n > 1 else 'it'} when you sign.</span>"
             )
         return text
 
