@@ -7,6 +7,9 @@ certificate and the authority's embedded, so a PDF reader that trusts the author
 certificate shows every signature as valid. Several signers sign one after another, each
 adding an incremental update; earlier signatures then cover "the entire revision", which
 pyHanko and PDF readers accept as long as the later revisions only add signatures.
+
+pyHanko (with asn1crypto and aiohttp) is imported when a PDF is first signed or checked:
+it takes a third of a second that the app's start need not pay (panel-desk bench).
 """
 
 from __future__ import annotations
@@ -14,28 +17,28 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from panel_desk.crypto.signing import SigningIdentity
 from panel_desk.errors import BadInput, VerificationFailed
 
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+
 
 def _asn1_certificate(certificate: x509.Certificate) -> asn1_x509.Certificate:
+    from asn1crypto import x509 as asn1_x509
+
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
 
 def signature_count(pdf: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
 
 
@@ -59,6 +62,11 @@ def sign_pdf(
         raise BadInput(
             identity.email, "has no certificate from the hub's authority, so cannot sign a PDF"
         )
+    from asn1crypto import keys as asn1_keys
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     # The key goes to pyHanko in memory, as PKCS#8 DER; it is never written anywhere.
     key = asn1_keys.PrivateKeyInfo.load(
         identity.private_key.private_bytes(
@@ -134,6 +142,10 @@ def validate_pdf(
 
     VerificationFailed(source, …) when the file cannot be read as a PDF at all.
     """
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = reader.embedded_signatures
