@@ -70,9 +70,9 @@ CONDITIONS = {
 }
 FEEDBACK = "The panel thanks the submitter; the moderated outcome and its reasons follow."
 PRACTITIONERS = (
-    ("P-100231", "Amara Okafor"),
-    ("P-100417", "Ben Hargreaves"),
-    ("P-100562", "Catrin Llewellyn"),
+    ("P-100231", "Ifeoma Nwachukwu"),
+    ("P-100417", "Tomasz Wójcik"),
+    ("P-100562", "Saoirse Kelleher"),
 )
 THEMES = (
     "Practice educators asked for earlier sight of the assessment rubric; a PPI panel "

@@ -8,6 +8,7 @@ stages: long labels read across), vertical bars for years.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ COMPLETED = colors.HexColor("#9cc3e4")
 SUCCESS = colors.HexColor("#1b6e3a")
 FAILURE = colors.HexColor("#c0504d")
 WIDTH = 460.0
-LABEL_CHARS = 44
+LABEL_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def _horizontal(
     height = plot_height + 60
     drawing = Drawing(WIDTH, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y = 190, 30
+    chart.x, chart.y = 215, 30
     chart.width, chart.height = WIDTH - chart.x - 20, plot_height
     # A group's first series is drawn lowest: reversed, the legend's first bar is on top.
     drawn = list(reversed(series))
@@ -225,13 +226,14 @@ def charts(evaluation: Evaluation) -> list[Chart]:
     return made
 
 
+def svg(drawing: Drawing) -> bytes:
+    """The drawing as SVG without reportlab's clip path, which Qt's SVG renderer (SVG Tiny)
+    does not know and would paint as a black rectangle over the chart."""
+    text = renderSVG.drawToString(drawing)
+    text = re.sub(r"<clipPath.*?</clipPath>", "", text, flags=re.DOTALL)
+    return text.replace(' style="clip-path: url(#clip)"', "").encode("utf-8")
+
+
 def chart_svgs(evaluation: Evaluation) -> list[tuple[str, str, bytes | None]]:
     """(title, caption, SVG bytes or None) for each chart, for the Evaluation view."""
-    return [
-        (
-            c.title,
-            c.caption,
-            renderSVG.drawToString(c.drawing).encode("utf-8") if c.drawing else None,
-        )
-        for c in charts(evaluation)
-    ]
+    return [(c.title, c.caption, svg(c.drawing) if c.drawing else None) for c in charts(evaluation)]

@@ -235,6 +235,17 @@ def credential_history(
     )
 
 
+def chain_if_linked(session: Session, submission_id: int) -> Chain | None:
+    """The chain, only where the submission is linked to another (the detail pane's case:
+    an unlinked submission costs one query, not a reading of its round's sign-off)."""
+    linked = session.scalar(
+        select(LineageLink.id)
+        .where((LineageLink.parent_id == submission_id) | (LineageLink.child_id == submission_id))
+        .limit(1)
+    )
+    return None if linked is None else chain_for(session, submission_id)
+
+
 def attached_returns(session: Session, submission_id: int) -> list[annual_returns.ReturnView]:
     """A periodic review's attached annual returns (nothing for other submissions)."""
     stage = session.scalar(

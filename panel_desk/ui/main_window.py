@@ -33,11 +33,14 @@ from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.conflicts.page import ConflictsPage
 from panel_desk.ui.database_menu import RecentMenu, choose_database_file, choose_hub_url
 from panel_desk.ui.edit_menu import PageUndo
+from panel_desk.ui.evaluation.page import EvaluationPage
 from panel_desk.ui.help.about import show_about
 from panel_desk.ui.help.first_steps import FirstSteps
 from panel_desk.ui.help.shortcuts import ShortcutsDialog, registered_shortcuts
+from panel_desk.ui.lineage.page import CredentialHistoryPage
 from panel_desk.ui.moderation.page import ModerationPage
 from panel_desk.ui.moderation.ranking_page import RankingPage
+from panel_desk.ui.registers.page import RegistersPage
 from panel_desk.ui.returns.laptop_page import LaptopExchangePage
 from panel_desk.ui.returns.page import ReturnsPage
 from panel_desk.ui.review_editor.page import MyReviewsPage
@@ -71,6 +74,9 @@ PAGES: list[PageFactory] = [
     RankingPage,
     SignOffPage,
     AppealsPage,
+    RegistersPage,
+    CredentialHistoryPage,
+    EvaluationPage,
     AuditPage,
 ]
 """Every page, in tab order; a capability adds its page here."""

@@ -11,8 +11,12 @@ from html import escape
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from panel_desk.services import lineage_views
 from panel_desk.services.submission_views import SubmissionDetail
+from panel_desk.services.vocabulary import Role
 from panel_desk.ui.conflicts.render import conflicts_section
+from panel_desk.ui.lineage.render import CSS as LINEAGE_CSS
+from panel_desk.ui.lineage.render import chain_section
 
 _CSS = """
 p.title { font-size: 15px; font-weight: bold; margin: 2px 0 4px 0; }
@@ -40,7 +44,7 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def render(detail: SubmissionDetail) -> str:
+def render(detail: SubmissionDetail, lineage: str = "") -> str:
     e = escape
     people = "<br>".join(
         f"{e(name)} &lt;{e(email)}&gt;" if name else e(email) for email, name in detail.named_people
@@ -63,6 +67,7 @@ def render(detail: SubmissionDetail) -> str:
         *(f"<tr><td class=label width='30%'>{k}</td><td>{v}</td></tr>" for k, v in overview),
         "</table>",
         conflicts_section(detail.conflicts) if detail.conflicts else "",
+        lineage,
         "<h2>Screening</h2>",
     ]
     if not detail.checks:
@@ -144,7 +149,22 @@ class SubmissionDetailPane(QTextBrowser):
         self.show_nothing("Choose a submission to see its fields, documents and screening.")
 
     def show_detail(self, detail: SubmissionDetail) -> None:
-        self.setHtml(render(detail))
+        self.setHtml(render(detail, self._lineage(detail.id)))
+
+    def _lineage(self, submission_id: int) -> str:
+        """The chain this submission is part of (proposal → specification → delivery and
+        review), read through the page's workspace; not for a blinded reviewer."""
+        widget = self.parentWidget()
+        while widget is not None and not hasattr(widget, "workspace"):
+            widget = widget.parentWidget()
+        workspace = getattr(widget, "workspace", None)
+        if workspace is None or workspace.role == Role.REVIEWER:
+            return ""
+        chain = workspace.read(lineage_views.chain_if_linked, submission_id)
+        if chain is None:
+            return ""
+        attached = workspace.read(lineage_views.attached_returns, submission_id)
+        return f"<style>{LINEAGE_CSS}</style>{chain_section(chain, attached)}"
 
     def show_nothing(self, text: str) -> None:
         self.setHtml(f"<p style='color: #6f6f6f'>{escape(text)}</p>")
