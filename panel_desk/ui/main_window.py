@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
             self._action(
                 f"Show {type(page).title}",
                 lambda _checked=False, index=index: self._show_page(index),
-                f"Alt+{index + 1}",
+                f"Alt+{index + 1}" if index < 9 else None,  # Alt+1 to Alt+9
             )
             for index, page in enumerate(self.pages)
         ]

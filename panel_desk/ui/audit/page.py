@@ -14,6 +14,7 @@ round's 20,000 submission refs added one by one crashed the interpreter
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from html import escape
 from typing import ClassVar
 
@@ -36,6 +37,7 @@ from panel_desk.services import audit, audit_views
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.audit.table_model import AuditTableModel
+from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.workspace import Workspace
 
 THIS_ROUND, EVERYTHING = "round", "all"
@@ -237,7 +239,12 @@ class AuditPage(QWidget):
     # --- loading -------------------------------------------------------------------------
 
     def _load(self) -> None:
-        self.report = self.workspace.read(audit.verify_chain)
+        def verify(progress: Callable[[int, int, str], None]) -> audit.ChainReport:
+            progress(0, 0, "Checking every event of the audit trail")
+            return self.workspace.read(audit.verify_chain)
+
+        # Off the GUI thread: a hub's trail runs to hundreds of thousands of events.
+        self.report = run_in_background(self, "Checking the audit trail", verify, 500)
         self.verdict.setText(verdict_html(self.report))
         self.verdict.setProperty("intact", self.report.intact)
         self._load_events()
