@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from panel_desk.services import audit_views, packs
 from panel_desk.services.database import open_database
@@ -70,6 +72,36 @@ def test_changing_one_byte_of_any_file_makes_verify_exit_1_naming_it(
     failures = [line for line in out.splitlines() if line.lstrip().startswith("FAIL")]
     assert failures and any(name in line for line in failures), out
     assert "Traceback" not in err
+
+
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    name=st.sampled_from(PACK_FILES),
+    where=st.floats(min_value=0, max_value=1, exclude_max=True),
+    mask=st.integers(min_value=1, max_value=255),
+)
+def test_any_change_to_any_byte_makes_verify_exit_1_naming_the_file(
+    run_cli, exported: Path, tmp_path: Path, name: str, where: float, mask: int
+) -> None:
+    """Not only the middle byte: any byte of any file, changed in any way (the first and
+    last bytes, a PDF's signature bytes, the manifest's JSON punctuation)."""
+    copy = tmp_path / f"pack-{name.replace('/', '-')}-{where}-{mask}"
+    shutil.copytree(exported, copy)
+    data = bytearray((copy / name).read_bytes())
+    data[int(where * len(data))] ^= mask
+    (copy / name).write_bytes(bytes(data))
+
+    code, out, err = run_cli("verify", copy, "--db", tmp_path / "empty.sqlite")
+
+    assert code == 1, out
+    failures = [line for line in out.splitlines() if line.lstrip().startswith("FAIL")]
+    assert any(name in line for line in failures), out
+    assert "Traceback" not in err
+    shutil.rmtree(copy)
 
 
 def test_a_file_added_to_a_pack_makes_verify_fail_naming_it(run_cli, exported, tmp_path):
