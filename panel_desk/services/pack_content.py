@@ -10,6 +10,7 @@ the summary says how they were handled without saying who reviewed what.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -197,6 +198,18 @@ def _conflicts(session: Session, round_id: int) -> tuple[tuple[ConflictLine, ...
     return tuple(lines), withdrawn or 0
 
 
+_FILE_HINT = re.compile(r"\s*\(a file named like [^)]*\)")
+_TEMPLATE_FIELD = re.compile(r"the template field '[^']*' is (missing|empty)")
+
+
+def published_gap(note: str) -> str:
+    """A screening gap as a submitter reads it in a published record or letter: without
+    the secretariat's file pattern or template field key ("no document sent (a file named
+    like *need-evidence*)" → "no document sent")."""
+    note = _FILE_HINT.sub("", note)
+    return _TEMPLATE_FIELD.sub(lambda m: "not given" if m[1] == "missing" else "left empty", note)
+
+
 def gather(session: Session, status: SignOffStatus) -> PackContent:
     """What the pack of a signed-off round says (`status` from signoff.require_signed_off)."""
     decisions = status.decisions
@@ -227,7 +240,7 @@ def gather(session: Session, status: SignOffStatus) -> PackContent:
         .where(Submission.round_id == round_.id, ScreeningCheck.present.is_(False))
     ):
         said = note if note.startswith(label) else f"{label}: {note}" if note else label
-        gaps[sid].append(said)
+        gaps[sid].append(published_gap(said))
     comments = _comments(session, round_)
     records = tuple(
         SubmissionRecord(

@@ -179,3 +179,13 @@ def test_a_letters_closing_never_parts_from_its_signature_line(
         pages = pages_of(letter_pdf(content, longer, signer), folder, f"long-{lines}")
         [closing] = [p for p in pages if "Yours sincerely," in p.text]
         assert "The Secretariat, Centre for Advancing Practice" in closing.text, lines
+
+
+def test_screening_gaps_are_published_in_the_submitters_words(
+    documents: dict[str, list[Page]],
+) -> None:
+    for name, pages in documents.items():
+        text = " ".join(" ".join(p.text for p in pages).split())
+        assert "a file named like" not in text and "template field" not in text, name
+    letter = " ".join(" ".join(p.text for p in documents["GW25-09"]).split())
+    assert "workforce development need: no document sent." in letter
