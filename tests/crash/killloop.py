@@ -5,10 +5,16 @@ child, kills it with SIGKILL after a random delay, and hands the database to che
 `PRAGMA integrity_check` is ok, the audit chain is intact (its head sealed by the children's
 key), and the test's own `outcome` says the change is wholly there or wholly absent (it
 raises AssertionError for anything in between). The parent watches for the moment the
-child takes the database's write lock, then kills after a random part of the span a
-calibration run measured from there to its end (and a little beyond), so the kills land
-inside the write transaction, at its commit, and just after. Any import plugs in: give
-its argv and its outcome check.
+child takes the database's write lock, then kills after a random delay drawn from what
+calibration runs measured from there: most within the write transaction (to its commit and
+a little beyond), the rest between the commit and the child's exit, so the kills land inside
+the transaction, at its commit, and just after. Any import plugs in: give its argv and its
+outcome check.
+
+The loop is bounded by runs, not by the clock: it stops when `kills` SIGKILLs have landed or
+after `3 × kills` runs, whichever comes first, so a slow, busy machine takes longer rather
+than proving less; `budget_seconds` is only a cap against a loop that runs away. Timings
+adapt as runs show how long the work takes now.
 """
 
 from __future__ import annotations
@@ -47,12 +53,15 @@ class KillReport:
     finished: int = 0  # children that ended on their own first
     outcomes: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    writing: float = 0.0  # the write transaction as calibrated: lock taken to commit, s
+    exiting: float = 0.0  # lock taken to the child's exit, s
 
     def __str__(self) -> str:
         states = ", ".join(f"{k} {v}" for k, v in sorted(self.outcomes.items()))
         return (
             f"{self.rounds} runs, {self.killed} killed mid-run, {self.finished} finished "
-            f"first; afterwards {states}; {self.seconds:.1f} s"
+            f"first; afterwards {states}; write transaction ~{self.writing * 1000:.0f} ms, "
+            f"exit after ~{self.exiting * 1000:.0f} ms; {self.seconds:.1f} s"
         )
 
 
@@ -116,26 +125,36 @@ def writing(path: Path) -> bool:
         connection.close()
 
 
-def wait_for_write(path: Path, child: subprocess.Popen, timeout: float = 60) -> bool:
-    """Wait until the child starts its write transaction; False if it ended first."""
+def wait_for_write(path: Path, child: subprocess.Popen, timeout: float = 120) -> bool:
+    """Wait until the child starts its write transaction; False if it ended first. Polled
+    every millisecond: a small import's transaction lasts milliseconds, and a busy machine
+    must not let it slip between two looks."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child.poll() is not None:
             return False
         if writing(path):
             return True
-        time.sleep(0.003)
+        time.sleep(0.001)
     raise AssertionError("the child never started writing")
 
 
-def _run_to_end(args: Sequence, path: Path, env: dict[str, str]) -> float:
-    """Run a command to its end; how long its write transaction (and exit) took."""
+def _run_to_end(args: Sequence, path: Path, env: dict[str, str]) -> tuple[float, float]:
+    """Run a command to its end: how long after taking the write lock it committed (let
+    go of the lock for the last time) and how long after it exited."""
     child = start(args, env)
     began = time.monotonic() if wait_for_write(path, child) else None
-    _, err = child.communicate(timeout=120)
-    assert child.returncode == 0, err.decode()
     assert began is not None, "the command wrote nothing"
-    return time.monotonic() - began
+    committed = began
+    while child.poll() is None:
+        if writing(path):
+            committed = time.monotonic()
+        time.sleep(0.001)
+    ended = time.monotonic()
+    err = child.stderr.read().decode()
+    child.stderr.close()
+    assert child.returncode == 0, err
+    return committed - began, ended - began
 
 
 def _checkpoint(path: Path) -> None:
@@ -168,8 +187,9 @@ def kill_loop(
     base: Path | None = None,
 ) -> KillReport:
     """Kill `panel-desk args(db)` until `kills` SIGKILLs landed before the child ended (or
-    the budget is spent), each on a copy of the database `setup` made; check each copy
-    afterwards, killed or not. Instead of `setup`, a prepared `base` database may be given
+    3 × `kills` runs were made, or, against a runaway, `budget_seconds` passed since the
+    calibration), each on a copy of the database `setup` made; check each copy afterwards,
+    killed or not. Instead of `setup`, a prepared `base` database may be given
     (one made in this process, e.g. a hub with keys enrolled): a copy killed before its
     commit then keeps a head sealed by this process's key. `workers` children run at once
     (the machines this runs on have two cores), each on its own copy."""
@@ -180,11 +200,11 @@ def kill_loop(
     foreign = base is not None
     if base is None:
         base = prepare_base(work, setup, env)
-    # Calibrate: how long the command's write transaction lasts (to its exit), run as
-    # `workers` at once like the loop; kills are then drawn over that span and a little
-    # beyond, counted from the moment the child takes the write lock.
+    # Calibrate: how long the command's write transaction lasts and when it exits, run as
+    # `workers` at once like the loop; kill delays are then drawn from these, counted from
+    # the moment the child takes the write lock.
     probes = [copy_database(base, work / f"probe-{n}.sqlite") for n in range(workers)]
-    spans: list[float] = []
+    spans: list[tuple[float, float]] = []
     calibrators = [
         threading.Thread(target=lambda p=p: spans.append(_run_to_end(args(p), p, env)))
         for p in probes
@@ -197,9 +217,12 @@ def kill_loop(
     for probe in probes:
         assert outcome(probe) == "present", "the command must do its work when left alone"
         check_database(probe, keyring_file, foreign)
-    span = [max(spans)]  # adapted as runs show how long the work takes now
+    # Adapted as runs show how long the work takes now: [to the commit, to the exit].
+    span = [max(w for w, _ in spans), max(e for _, e in spans)]
     pending = [0]  # runs under way, each of which may yet be a kill
-    report = KillReport()
+    report = KillReport(writing=span[0], exiting=span[1])
+    runs = 3 * kills
+    looping = time.monotonic()
     lock = threading.Lock()  # guards the report, the span, run numbers and the keyring swap
 
     def worker(rng: random.Random) -> None:
@@ -207,13 +230,19 @@ def kill_loop(
             with lock:
                 if (
                     report.killed + pending[0] >= kills
-                    or time.monotonic() - began >= budget_seconds
+                    or report.rounds >= runs
+                    or time.monotonic() - looping >= budget_seconds
                 ):
                     return
                 report.rounds += 1
                 pending[0] += 1
                 number = report.rounds
-                delay = rng.uniform(0, span[0] * 1.1)
+                # Four in five inside the transaction or at its commit, the rest after it.
+                to_commit, to_exit = span
+                if rng.random() < 0.8:
+                    delay = rng.uniform(0, to_commit * 1.2)
+                else:
+                    delay = rng.uniform(to_commit, max(to_commit, to_exit * 0.9))
             target = copy_database(base, work / f"run-{number}.sqlite")
             child = start(args(target), env)
             took = None
@@ -237,8 +266,9 @@ def kill_loop(
                 report.outcomes[outcome(target)] += 1
                 report.killed += killed
                 report.finished += not killed
-                if took is not None:  # the machine is faster now than when calibrated
-                    span[0] = (span[0] + took) / 2
+                if took is not None and took < span[1]:  # faster now than calibrated
+                    span[0] = min(span[0], took)
+                    span[1] = (span[1] + took) / 2
             for leftover in work.glob(f"run-{number}.sqlite*"):
                 if leftover.is_file():
                     leftover.unlink()

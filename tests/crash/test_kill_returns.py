@@ -68,7 +68,7 @@ def test_a_killed_return_import_is_all_or_nothing(
         lambda db: ["return", "import", sent, "--as", secretariat, "--db", db],
         outcome,
         kills=8,
-        budget_seconds=20,
+        budget_seconds=120,
         base=base,
     )
     report(f"kill loop, return import: {result}")
