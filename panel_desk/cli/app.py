@@ -18,6 +18,7 @@ from panel_desk.cli import (
     appeals,
     audit,
     backup,
+    bench,
     conflicts,
     exchange,
     keys,
@@ -43,6 +44,7 @@ COMMAND_MODULES = [
     signoff,
     packs,
     appeals,
+    bench,
     registers,
 ]
 """Each has `register(commands)`; a capability adds its module here."""
