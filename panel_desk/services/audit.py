@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 from panel_desk.services.audit_seal import SealKey, seal_key
 from panel_desk.services.bulk_rows import insert_rows
 from panel_desk.store.base import utcnow
+from panel_desk.store.database import hold_writer_lock
 from panel_desk.store.models import AuditConcern, AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -171,6 +172,7 @@ def record_many(session: Session, changes: Iterable[Change]) -> int:
     if not pending:
         return 0
     key = seal_key()
+    hold_writer_lock(session)  # two writers must never chain to the same last event
     seq, prev_hash = _last_event(session)
     damage = head_damage(_head(session), (seq, prev_hash), key)
     if damage is not None:

@@ -54,6 +54,7 @@ from panel_desk.services.backup_archive import (
     open_archive,
     read_manifest,
 )
+from panel_desk.services.progress import Progress, no_progress
 from panel_desk.store.blobs import BlobStore
 from panel_desk.store.database import Database, blob_root
 from panel_desk.store.engine import database_url, sqlite_path
@@ -120,13 +121,15 @@ def _sqlite_file(db: Database) -> Path:
     if db.path is None:
         raise BadInput(
             db.display_name,
-            "is not a SQLite file: back up a database server with its own tools",
+            "is not a SQLite file: back up a PostgreSQL hub with pg_dump (and its "
+            "document store, see README)",
         )
     return db.path
 
 
-def make_backup(db: Database, out: Path) -> BackupResult:
-    """Write a backup of `db` (database and documents) to `out`, atomically."""
+def make_backup(db: Database, out: Path, progress: Progress = no_progress) -> BackupResult:
+    """Write a backup of `db` (database and documents) to `out`, atomically; Cancelled
+    raised by `progress` leaves nothing behind."""
     source = _sqlite_file(db)
     if out.exists():
         raise BadInput(str(out), "already exists; give a new file name")
@@ -134,6 +137,7 @@ def make_backup(db: Database, out: Path) -> BackupResult:
         raise BadInput(str(out), f"cannot be written: there is no folder {out.parent}")
     with _scratch(out.parent) as work:
         copy = work / DATABASE
+        progress(0, 1, "Taking a snapshot of the database")
         snapshot(source, copy)
         copied = Database(f"sqlite:///{copy}", migrate=False)
         try:
@@ -155,8 +159,11 @@ def make_backup(db: Database, out: Path) -> BackupResult:
         listed: list[dict[str, Any]] = []
         missing: list[str] = []
         with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
+            progress(0, len(documents) + 1, "Writing the database into the backup")
             archive.write(copy, DATABASE, compress_type=zipfile.ZIP_DEFLATED)
-            for relative, sha, size in documents:
+            for number, (relative, sha, size) in enumerate(documents, 1):
+                if number % 20 == 0:
+                    progress(number, len(documents) + 1, f"Copying documents ({number:,})")
                 blob = db.blobs.path(relative)
                 if not blob.is_file() or _file_sha256(blob) != sha:
                     missing.append(relative)
@@ -274,25 +281,63 @@ def _keep_aside(target: Path) -> Path | None:
     return aside
 
 
+@dataclass(frozen=True)
+class BackupSummary:
+    """What a backup holds, once checked whole: for asking before restoring it."""
+
+    path: Path
+    made_at: str
+    source: str
+    events: int
+    documents: int
+
+
+def _checked(archive: zipfile.ZipFile, source: str, work: Path) -> tuple[dict[str, Any], int]:
+    """Every check of a backup, its database and documents extracted into `work`: the
+    manifest and the number of audit events. BadInput on the first failure."""
+    manifest = read_manifest(archive, source, FORMAT, VERSION, shutil.disk_usage(work).free)
+    extracted = work / DATABASE
+    copy_member(archive, source, DATABASE, extracted, manifest["database"])
+    events = _check_database(source, extracted, manifest)
+    staged = BlobStore(work / "blobs")
+    for document in manifest["documents"]:
+        destination = staged.path(document["path"])
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        copy_member(archive, source, f"blobs/{document['path']}", destination, document)
+    return manifest, events
+
+
+def verify_backup(backup: Path, progress: Progress = no_progress) -> BackupSummary:
+    """Check `backup` whole, as restoring it would, changing nothing anywhere."""
+    progress(0, 1, f"Checking {backup.name}")
+    with open_archive(backup) as archive, _scratch(Path(tempfile.gettempdir())) as work:
+        manifest, events = _checked(archive, str(backup), work)
+    progress(1, 1, "Backup checked")
+    return BackupSummary(
+        backup,
+        str(manifest.get("made_at") or ""),
+        str(manifest.get("source") or ""),
+        events,
+        len(manifest["documents"]),
+    )
+
+
 def restore_backup(backup: Path, target_url: str, actor: str = audit.SYSTEM) -> RestoreResult:
     """Check `backup` whole, then make the database at `target_url` hold what it holds."""
     source = str(backup)
     target = sqlite_path(target_url)
     if target is None:
-        raise BadInput("--db", "restore writes a SQLite file; give its path")
+        raise BadInput(
+            "--db",
+            "restore writes a SQLite file; give its path (restore a PostgreSQL hub "
+            "with pg_restore)",
+        )
     if target.is_dir():
         raise BadInput(str(target), "is a folder, not a database file")
     target.parent.mkdir(parents=True, exist_ok=True)
     with open_archive(backup) as archive, _scratch(target.parent) as work:
-        manifest = read_manifest(archive, source, FORMAT, VERSION, shutil.disk_usage(work).free)
-        extracted = work / DATABASE
-        copy_member(archive, source, DATABASE, extracted, manifest["database"])
-        events = _check_database(source, extracted, manifest)
-        staged = BlobStore(work / "blobs")
-        for document in manifest["documents"]:
-            destination = staged.path(document["path"])
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            copy_member(archive, source, f"blobs/{document['path']}", destination, document)
+        manifest, events = _checked(archive, source, work)
+        extracted, staged = work / DATABASE, BlobStore(work / "blobs")
         # Everything holds: from here on the target changes.
         previous = _keep_aside(target)
         snapshot(extracted, target)

@@ -21,7 +21,8 @@ def open_database(db: str | os.PathLike[str] | None = None, *, warn=print) -> Da
     """The database at `db` (a path or URL; the user's default when None), at schema head."""
     url = database_url(db if db is not None else default_database_path())
     path = sqlite_path(url)
-    shown = str(path) if path else url
+    # A hub's URL may hold a password: never show it in a message.
+    shown = str(path) if path else make_url(url).render_as_string(hide_password=True)
     if path is not None and on_network_share(path):
         warn(
             f"warning: {path} is on a network share, where SQLite cannot keep it safe; "

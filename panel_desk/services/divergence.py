@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Select,
     String,
     and_,
@@ -34,6 +35,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -149,13 +151,17 @@ def divergent_scores(
     needs no count(DISTINCT). The score ids let the reviewers' values be read by primary
     key afterwards instead of joining the aggregate back to every score.
     """
+    # Typed: PostgreSQL cannot guess the type of a bare NULL parameter.
     threshold = (
         case(
-            *[(Score.criterion_id == cid, literal(value)) for cid, value in thresholds.items()],
-            else_=literal(None),
+            *[
+                (Score.criterion_id == cid, literal(value, Float))
+                for cid, value in thresholds.items()
+            ],
+            else_=null(),
         )
         if thresholds
-        else literal(None)
+        else cast(null(), Float)
     )
     spread = func.max(Score.points) - func.min(Score.points)
     return (

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from panel_desk.services.conflict_rules import PersonFacts, SubmissionFacts, load_facts
@@ -146,7 +146,7 @@ def load_reviewers(session: Session, hub: HubRound, emails: list[str]) -> None:
                 ConflictFlag.person_id,
                 ConflictFlag.submission_id,
                 ConflictFlag.rule,
-                type_coerce(ConflictFlag.evidence, String),
+                cast(ConflictFlag.evidence, String),
                 ConflictFlag.status,
             )
             .join(

@@ -1,7 +1,8 @@
 """A database panel_desk works on: engine, sessions, schema at head, document store.
 
 Opening one upgrades its schema (see migrate.py). Work happens in `transaction()` (all or
-nothing, and the writer's lock taken up front on SQLite) or `reading()`; `run` and `read`
+nothing, and the writer's lock taken up front: BEGIN IMMEDIATE on SQLite, an advisory lock
+on PostgreSQL, see engine.py) or `reading()`; `run` and `read`
 wrap a service function in one of them, which is how the GUI calls services without ever
 holding a session itself.
 """
@@ -18,7 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from panel_desk.paths import user_data_dir
 from panel_desk.store.blobs import BlobStore
-from panel_desk.store.engine import WRITE, create_database_engine, sqlite_path
+from panel_desk.store.engine import (
+    WRITER_LOCK,
+    create_database_engine,
+    reader_options,
+    sqlite_path,
+    writer_options,
+)
 from panel_desk.store.migrate import upgrade_to_head
 
 P = ParamSpec("P")
@@ -41,9 +48,15 @@ class Database:
         self.blobs = BlobStore(blob_root(url))
         info = {"blobs": self.blobs}
         self._writer = sessionmaker(
-            self.engine.execution_options(**WRITE), expire_on_commit=False, info=info
+            self.engine.execution_options(**writer_options(self.engine)),
+            expire_on_commit=False,
+            info=info,
         )
-        self._reader = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._reader = sessionmaker(
+            self.engine.execution_options(**reader_options(self.engine)),
+            expire_on_commit=False,
+            info=info,
+        )
 
     @property
     def display_name(self) -> str:
@@ -82,3 +95,13 @@ class Database:
 def blobs_of(session: Session) -> BlobStore:
     """The document store of the database this session belongs to."""
     return session.info["blobs"]
+
+
+def hold_writer_lock(session: Session) -> None:
+    """Make sure this transaction holds the writer's lock before it reads what it will
+    append to (the audit chain's last event). `transaction()` already took it; this covers
+    a writer that began some other way. A no-op on SQLite, where a writer holds the file's
+    lock from its first write and a second one cannot even start writing."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK})")

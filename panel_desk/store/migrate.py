@@ -4,6 +4,10 @@ Migrations run with foreign keys off on SQLite: Alembic's batch mode rebuilds a 
 copy-and-rename, and with foreign keys on, dropping the old parent table silently deletes
 child rows through ON DELETE CASCADE. A SQLite file is copied aside before any upgrade
 of an existing schema, so a failed or unwanted migration can be undone by hand.
+
+On PostgreSQL the whole upgrade is one transaction (its DDL is transactional) under an
+advisory lock, so two users opening a shared hub at once after an update migrate it once:
+the second waits, then finds the schema at head. Back a hub up with pg_dump first.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from panel_desk.paths import migrations_dir
-from panel_desk.store.engine import sqlite_path
+from panel_desk.store.engine import MIGRATION_LOCK, is_postgresql, sqlite_path
 
 
 def alembic_config(url: str) -> Config:
@@ -83,6 +87,10 @@ def upgrade_to_head(engine: Engine) -> Path | None:
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
+                if is_postgresql(engine):
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+                    if MigrationContext.configure(connection).get_current_revision() == head:
+                        return None  # someone else upgraded it while we waited
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         finally:

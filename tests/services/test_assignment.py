@@ -164,7 +164,7 @@ def conflicted(empty_db: Database, tmp_path: Path) -> Database:
 def test_a_refused_assignment_names_the_rule_and_evidence_and_changes_nothing(
     conflicted: Database,
 ) -> None:
-    before = fingerprint(conflicted.path)
+    before = fingerprint(conflicted)
 
     with pytest.raises(conflicts.ConflictRefused) as caught:
         conflicted.run(
@@ -175,7 +175,7 @@ def test_a_refused_assignment_names_the_rule_and_evidence_and_changes_nothing(
     assert "affiliation" in refused.problem and "University of Testshire" in refused.problem
     assert {f.rule for f in refused.flags} == {"affiliation", "mail_domain"}
     assert refused.flags[0].evidence["matches"][0]["starts_on"] == "2012-01-01"
-    assert fingerprint(conflicted.path) == before
+    assert fingerprint(conflicted) == before
 
 
 def test_the_door_refuses_a_blocked_pair_whoever_calls_it(conflicted: Database) -> None:

@@ -4,7 +4,6 @@ history, and extracts for appeals."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from panel_desk.services.database import Database, open_database
 from panel_desk.store import migrate
 from panel_desk.store.models import Stage
 from tests.conftest import MemoryKeyring
+from tests.dbstate import behind_the_back
 
 ACTOR = "sec@centre.org"
 
@@ -31,16 +31,9 @@ def _verify(path: Path) -> audit.ChainReport:
 
 
 def _sql(path: Path, *statements: str) -> list[tuple]:
-    """Change (or read) the file behind the application's back, as someone with sqlite3 could."""
-    connection = sqlite3.connect(path)
-    try:
-        rows: list[tuple] = []
-        for statement in statements:
-            rows = connection.execute(statement).fetchall()
-        connection.commit()
-        return rows
-    finally:
-        connection.close()
+    """Change (or read) the database behind the application's back, as someone with sqlite3
+    could."""
+    return behind_the_back(path, *statements)
 
 
 def _last_seq(path: Path) -> int:
@@ -125,7 +118,7 @@ def test_an_unsealed_rewrite_passes_the_chain_but_fails_require_seal(
 def test_an_event_appended_outside_panel_desk_is_detected(demo_path: Path) -> None:
     last = _last_seq(demo_path)
     prev = _sql(demo_path, f"SELECT hash FROM audit_event WHERE seq = {last}")[0][0]
-    at = _sql(demo_path, f"SELECT at FROM audit_event WHERE seq = {last}")[0][0]
+    at = str(_sql(demo_path, f"SELECT at FROM audit_event WHERE seq = {last}")[0][0])
     # A well-formed event, chained correctly: only the head tells it apart.
     from datetime import UTC, datetime
 
@@ -290,7 +283,7 @@ def test_an_extract_checks_itself_and_shows_any_change(
     assert audit_views.check_extract(payload_edit) == ["event 6: its payload was changed"]
     assert audit_views.check_extract(actor_edit) == ["event 3: its fields were changed"]
 
-    db = screened_round.display_name
+    db = screened_round.url
     out = tmp_path / "S-02.audit.json"
     code, text, _ = run_cli(
         "audit", "extract", "--round", "GW-T-01", "--submission", "S-02", "--out", out, "--db", db
@@ -306,7 +299,7 @@ def test_an_extract_checks_itself_and_shows_any_change(
 
 
 def test_audit_log_lists_and_prints_json(screened_round: Database, run_cli) -> None:
-    db = screened_round.display_name
+    db = screened_round.url
 
     code, out, _ = run_cli("audit", "log", "--submission", "GW-T-01/S-01", "--db", db)
     assert code == 0

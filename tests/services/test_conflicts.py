@@ -166,13 +166,13 @@ def test_a_bad_alias_is_refused_and_changes_nothing(
     empty_db: Database, tmp_path: Path, organisation: str, kind: str, alias: str, problem: str
 ) -> None:
     build(empty_db, tmp_path, [], [S("S-1")])
-    before = fingerprint(empty_db.path)
+    before = fingerprint(empty_db)
 
     with pytest.raises(BadInput) as caught:
         empty_db.run(organisations.add_alias, organisation, kind, alias)
 
     assert problem in caught.value.problem
-    assert fingerprint(empty_db.path) == before
+    assert fingerprint(empty_db) == before
 
 
 # --- rules 2 and 3 ------------------------------------------------------------------------
@@ -308,12 +308,12 @@ def test_detection_again_changes_nothing_then_follows_the_roster(
         [S("S-1")],
     )
     detect(empty_db)
-    before = fingerprint(empty_db.path)
+    before = fingerprint(empty_db)
 
     again = detect(empty_db)
 
     assert (again.added, again.reopened, again.lapsed) == (0, 0, 0)
-    assert fingerprint(empty_db.path) == before, "nothing changed, so nothing is written"
+    assert fingerprint(empty_db) == before, "nothing changed, so nothing is written"
 
     _roster_change(
         empty_db, tmp_path, [["moved@a.example", "Moved", "reviewer", "", "Wolds College||", ""]]
@@ -393,10 +393,10 @@ def _flag(db: Database, rule: str) -> conflicts.FlagView:
 
 def test_a_soft_flag_is_cleared_or_managed_with_a_rationale(flagged: Database) -> None:
     soft = _flag(flagged, "mail_domain")
-    before = fingerprint(flagged.path)
+    before = fingerprint(flagged)
     with pytest.raises(BadInput, match="rationale"):
         flagged.run(conflict_decisions.decide, soft.id, "manage", "  ", SECRETARIAT[0])
-    assert fingerprint(flagged.path) == before
+    assert fingerprint(flagged) == before
 
     managed = flagged.run(
         conflict_decisions.decide, soft.id, "manage", "Will not read section 4.", SECRETARIAT[0]

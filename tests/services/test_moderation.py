@@ -91,7 +91,7 @@ def test_a_moderated_value_is_recorded_with_its_rationale_and_an_audit_event(wor
 def test_a_decision_off_the_scale_or_without_a_rationale_is_refused_and_changes_nothing(
     world: World, key: str, value: str, rationale: str, problem: str
 ) -> None:
-    path = world.db.path
+    path = world.db
     before = fingerprint(path)
     with pytest.raises(BadInput, match=problem):
         # A good decision alongside: the whole save is refused, not just the bad item.

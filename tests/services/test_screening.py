@@ -179,7 +179,7 @@ def test_a_report_of_an_unscreened_round_checks_on_the_fly_and_writes_nothing(
     files = submission_files
     file = write_csv("s.csv", files.header, files.row("S-01"), files.row("S-02", title="T"))
     gateway_round.run(submissions.import_submissions, file, "GW-T-01", files.folder)
-    before = fingerprint(gateway_round.path)
+    before = fingerprint(gateway_round)
 
     report = gateway_round.read(screening.screening_report, "GW-T-01")
 
@@ -187,7 +187,7 @@ def test_a_report_of_an_unscreened_round_checks_on_the_fly_and_writes_nothing(
         ("S-01", ScreeningState.NOT_SCREENED, []),
         ("S-02", ScreeningState.NOT_SCREENED, []),
     ]
-    assert fingerprint(gateway_round.path) == before
+    assert fingerprint(gateway_round) == before
     events = gateway_round.read(
         lambda s: s.scalar(
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("screen%"))

@@ -270,14 +270,14 @@ def test_importing_the_same_file_again_changes_nothing(
     files = submission_files
     file = write_csv("submissions.csv", files.header, files.row("S-01"), files.row("S-02"))
     args = ["submissions", "import", file, "--round", "GW-T-01", "--documents", files.folder]
-    assert run_cli(*args, "--db", gateway_round.path)[0] == 0
-    before = fingerprint(gateway_round.path)
+    assert run_cli(*args, "--db", gateway_round.url)[0] == 0
+    before = fingerprint(gateway_round)
 
-    code, out, _ = run_cli(*args, "--db", gateway_round.path)
+    code, out, _ = run_cli(*args, "--db", gateway_round.url)
 
     assert code == 0
     assert "0 added, 0 updated, 2 unchanged" in out
-    assert fingerprint(gateway_round.path) == before
+    assert fingerprint(gateway_round) == before
 
 
 def test_a_changed_row_after_gaps_were_returned_is_a_resubmission(
@@ -346,12 +346,12 @@ def test_a_bad_row_after_good_ones_leaves_the_round_empty(
     files = submission_files
     bad = files.row("S-03", named_people="not an address")
     file = write_csv("s.csv", files.header, files.row("S-01"), files.row("S-02"), bad)
-    before = fingerprint(gateway_round.path)
+    before = fingerprint(gateway_round)
 
     with pytest.raises(BadInput) as caught:
         gateway_round.run(submissions.import_submissions, file, "GW-T-01", files.folder)
 
     assert caught.value.where == "row 4, column named_people"
-    assert fingerprint(gateway_round.path) == before
+    assert fingerprint(gateway_round) == before
     count = gateway_round.read(lambda s: s.scalar(select(func.count()).select_from(Submission)))
     assert count == 0

@@ -1,5 +1,6 @@
 """Migrations: they build exactly the models' schema, back up before upgrading, and refuse a
-database from a newer panel_desk without touching it."""
+database from a newer panel_desk without touching it. On SQLite and on PostgreSQL (the
+tests that take a database fixture run on both; see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from panel_desk.errors import BadInput
 from panel_desk.paths import migrations_dir
-from panel_desk.services.database import open_database
+from panel_desk.services.database import Database, open_database
 from panel_desk.store import migrate
 from panel_desk.store.base import Base
 from panel_desk.store.engine import create_database_engine
@@ -29,34 +32,39 @@ def _dump(path: Path) -> list[str]:
         connection.close()
 
 
-def _scalar(path: Path, sql: str):
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql).fetchone()[0]
-    finally:
-        connection.close()
+def _url(where: Path | str) -> str:
+    return where if isinstance(where, str) else f"sqlite:///{where}"
 
 
-def test_the_migrations_build_exactly_the_models(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "fresh.sqlite")
+def _scalar(where: Path | str, sql: str, write: bool = False):
+    """One value of `sql`, run behind the application's back (committed when `write`)."""
+    engine = create_engine(_url(where))
     try:
-        with db.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            differences = compare_metadata(context, Base.metadata)
+        with engine.begin() as connection:
+            result = connection.exec_driver_sql(sql)
+            return None if write else result.scalar()
     finally:
-        db.close()
+        engine.dispose()
+
+
+def _no_backups_beside(where: Path | str) -> bool:
+    """No migration backup beside a SQLite file (a PostgreSQL hub is backed up with pg_dump)."""
+    return isinstance(where, str) or not list(where.parent.glob("*.bak"))
+
+
+def test_the_migrations_build_exactly_the_models(empty_db: Database) -> None:
+    with empty_db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
 
     assert differences == [], (
         "the models and db/versions disagree: run `python -m panel_desk.store.revise`"
     )
 
 
-def test_a_new_database_is_at_head_and_needs_no_backup(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "fresh.sqlite")
-
-    assert migrate.current_revision(db.engine) == migrate.head_revision() is not None
-    assert db.migration_backup is None
-    db.close()
+def test_a_new_database_is_at_head_and_needs_no_backup(empty_db: Database) -> None:
+    assert migrate.current_revision(empty_db.engine) == migrate.head_revision() is not None
+    assert empty_db.migration_backup is None
 
 
 def test_opening_a_database_at_head_again_changes_nothing(demo_path: Path) -> None:
@@ -65,7 +73,7 @@ def test_opening_a_database_at_head_again_changes_nothing(demo_path: Path) -> No
     db = open_database(demo_path)
 
     assert db.migration_backup is None
-    assert not list(demo_path.parent.glob("*.bak"))
+    assert _no_backups_beside(demo_path)
     db.close()
     assert fingerprint(demo_path) == before
 
@@ -106,8 +114,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # recreate="always": the copy-and-rename that cascades deletes if foreign keys are on
-    with op.batch_alter_table("person", recreate="always") as batch_op:
+    # On SQLite, recreate="always": the copy-and-rename that cascades deletes if foreign
+    # keys are on. PostgreSQL alters the table in place ("auto"), as real migrations do.
+    sqlite = op.get_context().dialect.name == "sqlite"
+    with op.batch_alter_table("person", recreate="always" if sqlite else "auto") as batch_op:
         batch_op.add_column(sa.Column("nickname", sa.String(100), nullable=True))
 
 
@@ -131,40 +141,44 @@ def later_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_upgrading_an_older_database_backs_it_up_and_keeps_every_row(
     demo_path: Path, later_release: str
 ) -> None:
-    before = _dump(demo_path)
+    on_sqlite = isinstance(demo_path, Path)
+    before = _dump(demo_path) if on_sqlite else None
     roles = _scalar(demo_path, "SELECT count(*) FROM person_role")
     assert roles > 0
 
     db = open_database(demo_path)
 
     assert migrate.current_revision(db.engine) == "9001"
-    backup = db.migration_backup
-    assert backup is not None and backup.parent == demo_path.parent
-    assert f".before-{later_release}-" in backup.name
-    assert _dump(backup) == before, "the backup is the database as it was"
     assert _scalar(demo_path, "SELECT count(*) FROM person_role") == roles, (
         "rebuilding person must not cascade-delete the rows that refer to it"
     )
     assert _scalar(demo_path, "SELECT count(*) FROM person WHERE nickname IS NULL") > 0
-    with db.engine.connect() as connection:
-        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    if on_sqlite:
+        backup = db.migration_backup
+        assert backup is not None and backup.parent == demo_path.parent
+        assert f".before-{later_release}-" in backup.name
+        assert _dump(backup) == before, "the backup is the database as it was"
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    else:
+        assert db.migration_backup is None, "a server's database is backed up with pg_dump"
     db.close()
 
 
 def test_a_database_from_a_newer_release_is_refused_untouched(run_cli, demo_path: Path) -> None:
-    connection = sqlite3.connect(demo_path)
-    connection.execute("UPDATE alembic_version SET version_num = 'f00d'")
-    connection.commit()
-    connection.close()
+    _scalar(demo_path, "UPDATE alembic_version SET version_num = 'f00d'", write=True)
     before = fingerprint(demo_path)
+    shown = str(demo_path)
+    if not isinstance(demo_path, Path):
+        shown = make_url(demo_path).render_as_string(hide_password=True)
 
     with pytest.raises(BadInput) as caught:
         open_database(demo_path)
     code, out, err = run_cli("audit", "verify", "--db", demo_path)
 
-    assert str(demo_path) in str(caught.value)
+    assert shown in str(caught.value)
     assert "newer panel_desk" in caught.value.problem
     assert code == 2 and out == ""
     assert "newer panel_desk" in err and "Traceback" not in err
     assert fingerprint(demo_path) == before
-    assert not list(demo_path.parent.glob("*.bak")), "no backup of a database we did not open"
+    assert _no_backups_beside(demo_path), "no backup of a database we did not open"
