@@ -4,15 +4,19 @@ Edit ▸ Undo/Redo acting on the current page's edits with Ctrl+Z and Ctrl+Shift
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from html import escape
+
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QImage, QKeySequence
 
 from panel_desk import __version__
 from panel_desk.paths import resources_dir
 from panel_desk.services import assignment_views
+from panel_desk.services.vocabulary import Role
 from panel_desk.ui.app import application_icon
 from panel_desk.ui.help.about import about_text
 from panel_desk.ui.help.shortcuts import EVERYWHERE, ShortcutsDialog
+from panel_desk.ui.review_editor.cards import CriterionCard
 from tests.ui.conftest import activate, answer_next_modal
 from tests.ui.test_assignment_page import _add, _choose_submission, _open, _teams
 
@@ -145,3 +149,25 @@ def test_the_edit_menu_holds_undo_and_redo_and_no_page_keeps_its_own_keys(open_w
         for action in page.findChildren(QAction):
             assert QKeySequence("Ctrl+Z") not in action.shortcuts()
             assert QKeySequence("Ctrl+Shift+Z") not in action.shortcuts()
+
+
+def test_criteria_guidance_is_the_tooltip_in_the_matrix_and_the_review_form(
+    qtbot, open_window
+) -> None:
+    window = open_window()
+    page = window.page("Moderation")
+    window.tabs.setCurrentWidget(page)
+    model = page.detail.matrix.model()
+    qtbot.waitUntil(lambda: model.rowCount() > 0)
+    row = model.detail.rows[0]
+    assert row.guidance, "the demo's criteria carry guidance"
+    tip = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert escape(row.label) in tip and escape(row.guidance) in tip
+
+    reviewer = open_window(Role.REVIEWER, "idris.quinn@lowtherhospice.org.uk")
+    qtbot.waitUntil(lambda: bool(reviewer.page("My reviews").findChildren(CriterionCard)))
+    cards = reviewer.page("My reviews").findChildren(CriterionCard)
+    guided = [c for c in cards if c.criterion.guidance]
+    assert guided
+    for card in guided:
+        assert escape(card.criterion.guidance) in card.chooser.toolTip()
