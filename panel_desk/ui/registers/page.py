@@ -97,10 +97,10 @@ class RegistersPage(QWidget):
             RETURNS, lambda r: hash((r.provider, r.credential, r.year)), self
         )
         self.credentials_table = table_view(
-            self.credentials, "credentialsRegister", "Endorsed credentials", 0
+            self.credentials, "credentialsRegister", "Endorsed credentials", 5
         )
         self.approvals_table = table_view(
-            self.approvals, "providersRegister", "Approved providers", 0
+            self.approvals, "providersRegister", "Approved providers", 4
         )
         self.returns_table = table_view(self.returns, "annualReturns", "Annual returns", 1)
         splitter = QSplitter(Qt.Orientation.Vertical)
