@@ -341,12 +341,22 @@ def _conflicts(content: PackContent) -> list[Flowable]:
         out.append(
             table(
                 [["Member", "Abstained on"]] + [[n, ", ".join(a)] for n, a in abstentions],
-                (0.4, 0.6),
+                (0.25, 0.75),
             )
         )
     else:
         out.append(para("No member of the Education Assurance Group who signed was conflicted."))
     return out
+
+
+LISTED_HERE = 12
+"""More abstentions than this are counted in the signatories' table and listed in section 5."""
+
+
+def _abstained(refs: tuple[str, ...]) -> str:
+    if len(refs) <= LISTED_HERE:
+        return ", ".join(refs) or "none"
+    return f"{len(refs)} submissions, listed in section 5"
 
 
 def _withdrawn(count: int) -> str:
@@ -367,9 +377,7 @@ def _signatories(content: PackContent) -> list[Flowable]:
         cert = markup(
             f"serial {breakable(s.serial)}<br/>key {breakable(s.key_fingerprint[:32])}…", S.mono
         )
-        rows.append(
-            [who, f"{s.signed_at:%-d %B %Y %H:%M} UTC", cert, ", ".join(s.abstentions) or "none"]
-        )
+        rows.append([who, f"{s.signed_at:%-d %B %Y %H:%M} UTC", cert, _abstained(s.abstentions)])
     out: list[Flowable] = [
         CondPageBreak(200),
         para("6. Signatories", S.h1),

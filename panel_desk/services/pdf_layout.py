@@ -228,6 +228,7 @@ def table(
         colWidths=[w * TEXT_WIDTH for w in widths],
         repeatRows=1 if header else 0,
         splitByRow=True,
+        splitInRow=1,  # a row taller than a page (a long list in a cell) goes on over it
         hAlign="LEFT",
     )
     commands: list[tuple[Any, ...]] = [

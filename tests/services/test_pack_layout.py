@@ -189,3 +189,21 @@ def test_screening_gaps_are_published_in_the_submitters_words(
         assert "a file named like" not in text and "template field" not in text, name
     letter = " ".join(" ".join(p.text for p in documents["GW25-09"]).split())
     assert "workforce development need: no document sent." in letter
+
+
+def test_a_signatory_abstaining_on_hundreds_is_laid_out_not_refused(
+    content: PackContent, folder: Path
+) -> None:
+    """A large round's member may abstain on hundreds: the list goes over pages in section
+    5 (reportlab refused a table row taller than a page) and is counted in section 6."""
+    many = tuple(f"GW25-{n:04d}" for n in range(600))
+    first, *others = content.signatories
+    wide = dataclasses.replace(
+        content, signatories=(dataclasses.replace(first, abstentions=many), *others)
+    )
+
+    pages = pages_of(decision_record_pdf(wide), folder, "many-abstentions")
+
+    text = " ".join(" ".join(p.text for p in pages).split())
+    assert "600 submissions," in text and "listed in" in text
+    assert "GW25-0000" in text and "GW25-0599" in text
