@@ -64,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     app = _application()
     database = open_database(args.db)
     workspace = choose_workspace(database, None, interactive=False)
-    scratch = Path(tempfile.mkdtemp(prefix="panel-desk-bench-")) / "settings.ini"
-    window = MainWindow(workspace, QSettings(str(scratch), QSettings.Format.IniFormat))
+    scratch = tempfile.TemporaryDirectory(prefix="panel-desk-bench-")
+    settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(workspace, settings)
     window.show()
     app.processEvents()
     print(SHOWN, flush=True)
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result), flush=True)
     window.hide()
     database.close()
+    scratch.cleanup()
     return 0
 
 
