@@ -30,6 +30,7 @@ from panel_desk.services.vocabulary import Role
 from panel_desk.ui.appeals.page import AppealsPage
 from panel_desk.ui.assignment.page import AssignmentPage
 from panel_desk.ui.audit.page import AuditPage
+from panel_desk.ui.backup_actions import add_backup_actions
 from panel_desk.ui.conflicts.page import ConflictsPage
 from panel_desk.ui.database_menu import RecentMenu, choose_database_file, choose_hub_url
 from panel_desk.ui.edit_menu import PageUndo
@@ -258,6 +259,7 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
         file_menu.addActions([self.import_roster_action, self.import_submissions_action])
+        add_backup_actions(file_menu, self)
         file_menu.addSeparator()
         file_menu.addActions([self.settings_action, quit_action])
         edit_menu = menus.addMenu("&Edit")

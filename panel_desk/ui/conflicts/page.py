@@ -155,6 +155,8 @@ class ConflictsPage(QWidget):
             button.clicked.connect(lambda _=False, d=decision: self._decide(d))
             actions.addWidget(button)
             self.buttons[decision] = button
+        actions.addSpacing(12)
+        actions.addWidget(self.organisations)
         actions.addStretch(1)
         actions.addWidget(self.count)
 
@@ -163,7 +165,6 @@ class ConflictsPage(QWidget):
         bar.addWidget(self.rule)
         bar.addWidget(self.state)
         bar.addWidget(self.check)
-        bar.addWidget(self.organisations)
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
