@@ -86,7 +86,9 @@ def run_in_background(
         worker.cancel_requested.set()
         dialog.setLabelText("Cancelling — undoing what was started…")
 
-    worker.progressed.connect(shower.show)
+    # Queued, explicitly: the dialog is only ever touched from the GUI thread, whatever
+    # the slot (a test's wrapper loses @Slot and with it PySide's choice of thread).
+    worker.progressed.connect(shower.show, Qt.ConnectionType.QueuedConnection)
     worker.done.connect(loop.quit)
     dialog.canceled.connect(cancel)
     thread.started.connect(worker.run)

@@ -5,6 +5,7 @@ one), verifies packs, and upholds an appeal that sends the round back to sign-of
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,13 +52,16 @@ def _record_progress(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """Every progress update the dialog is given, with whether it was then on screen: all
     of them, however busy the machine (a poll would see only some)."""
     seen: list[tuple[str, bool]] = []
-    shown = runner._ProgressShower.show
 
-    def record(self, done: int, total: int, text: str) -> None:
-        shown(self, done, total, text)
-        seen.append((text, self.dialog.isVisible()))
+    class Recording(QProgressDialog):
+        """The runner's dialog, noting each label it is given in the GUI thread (a patched
+        slot would lose @Slot and run in the worker's thread, touching widgets there)."""
 
-    monkeypatch.setattr(runner._ProgressShower, "show", record)
+        def setLabelText(self, text: str) -> None:
+            super().setLabelText(text)
+            seen.append((text, self.isVisible()))
+
+    monkeypatch.setattr(runner, "QProgressDialog", Recording)
     return seen
 
 
@@ -175,6 +179,13 @@ def test_cancel_in_the_progress_dialog_leaves_no_pack(
     _choose(monkeypatch, "getSaveFileName", out / "pack")
     progress = _record_progress(monkeypatch)
     cancelled: list[str] = []
+    step = runner._Worker._progress
+
+    def unhurried(self, done: int, total: int, text: str) -> None:
+        time.sleep(0.05)  # a pack of realistic size: the click lands before the work ends
+        step(self, done, total, text)
+
+    monkeypatch.setattr(runner._Worker, "_progress", unhurried)
 
     def cancel(dialog: QWidget) -> None:  # the user clicks Cancel after `after` updates
         assert isinstance(dialog, QProgressDialog)
