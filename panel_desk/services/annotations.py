@@ -44,6 +44,17 @@ class RowsRefused(BadInput):
     rows: tuple[tuple[int, str], ...] = ()  # (spreadsheet row number, reason)
 
 
+def refuse_rows(source: str, refused: list[tuple[int, str]], count: int) -> None:
+    """Raise RowsRefused naming every refused row, if any: one file, all or nothing."""
+    if refused:
+        shown = "; ".join(f"row {n}: {why}" for n, why in refused)
+        raise RowsRefused(
+            source,
+            f"{len(refused)} of {count} row(s) refused, nothing imported — {shown}",
+            rows=tuple(refused),
+        )
+
+
 @dataclass(frozen=True)
 class CompletionsImported:
     source: str
@@ -156,13 +167,7 @@ def import_completions(
             new.append(values)
     if not count:
         raise BadInput(source, "has no completions (only a header row)")
-    if refused:
-        shown = "; ".join(f"row {n}: {why}" for n, why in refused)
-        raise RowsRefused(
-            source,
-            f"{len(refused)} of {count} row(s) refused, nothing imported — {shown}",
-            rows=tuple(refused),
-        )
+    refuse_rows(source, refused, count)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     if new:
         session.execute(

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput
 from panel_desk.services import audit, lineage
-from panel_desk.services.annotations import RowsRefused, find_credential
+from panel_desk.services.annotations import find_credential, refuse_rows
 from panel_desk.services.csv_input import Row, read_csv
 from panel_desk.services.organisations import OrganisationIndex
 from panel_desk.services.registers import Registers, build_registers
@@ -156,13 +156,7 @@ def import_annual_returns(
             corrections.append({**values, "id": before.id})
     if not count:
         raise BadInput(source, "has no returns (only a header row)")
-    if refused:
-        shown = "; ".join(f"row {n}: {why}" for n, why in refused)
-        raise RowsRefused(
-            source,
-            f"{len(refused)} of {count} row(s) refused, nothing imported — {shown}",
-            rows=tuple(refused),
-        )
+    refuse_rows(source, refused, count)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     stamp = {"received_on": received_on or on, "source": path.name, "source_sha256": digest}
     if new:
