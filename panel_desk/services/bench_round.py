@@ -31,7 +31,6 @@ from panel_desk.services import (
     assignment,
     conflicts,
     roster,
-    rounds,
     screening,
     submissions,
 )
@@ -47,6 +46,7 @@ from panel_desk.services.demo import (
     DemoSubmission,
     make_people,
     make_submissions,
+    open_planned_round,
     write_roster,
     write_submissions,
 )
@@ -137,16 +137,7 @@ def _open_call(session: Session, scale: int, work: Path, rng: random.Random) -> 
         max(2, scale * 3 // 8),
         scale,
     )
-    round_ = rounds.create_round(
-        session,
-        stage=plan.stage,
-        ref=plan.ref,
-        title=plan.title,
-        opens_on=plan.opens_on,
-        review_deadline=plan.review_deadline,
-        places=plan.places,
-        actor=ACTOR,
-    )
+    round_ = open_planned_round(session, plan, ACTOR)
     spec = criteria_of(session, round_)
     folder = work / "documents"
     folder.mkdir()

@@ -101,6 +101,20 @@ class DemoRound:
     size: int
 
 
+def open_planned_round(session: Session, plan: DemoRound, actor: str) -> Round:
+    """Open `plan`'s round through the secretariat's own door, as the demo and bench do."""
+    return rounds.create_round(
+        session,
+        stage=plan.stage,
+        ref=plan.ref,
+        title=plan.title,
+        opens_on=plan.opens_on,
+        review_deadline=plan.review_deadline,
+        places=plan.places,
+        actor=actor,
+    )
+
+
 def plan_rounds(scale: int) -> list[DemoRound]:
     others = min(12, scale * 3 // 10)
     return [
@@ -700,16 +714,7 @@ def build_demo(
             totals: dict[str, int] = defaultdict(int)
             for plan in plans:
                 progress(step, steps, f"Opening {plan.ref}")
-                round_ = rounds.create_round(
-                    session,
-                    stage=plan.stage,
-                    ref=plan.ref,
-                    title=plan.title,
-                    opens_on=plan.opens_on,
-                    review_deadline=plan.review_deadline,
-                    places=plan.places,
-                    actor=DEMO_ACTOR,
-                )
+                round_ = open_planned_round(session, plan, DEMO_ACTOR)
                 spec = criteria_of(session, round_)
                 folder = work / plan.ref
                 folder.mkdir()
@@ -786,16 +791,7 @@ def _signed_round(
     """A small call from the year before, reviewed, moderated whole and signed off; its
     submission refs (GW25-01…) differ from this year's call's. Returns what was done."""
     plan = _signed_plan()
-    round_ = rounds.create_round(
-        session,
-        stage=plan.stage,
-        ref=plan.ref,
-        title=plan.title,
-        opens_on=plan.opens_on,
-        review_deadline=plan.review_deadline,
-        places=plan.places,
-        actor=DEMO_ACTOR,
-    )
+    round_ = open_planned_round(session, plan, DEMO_ACTOR)
     spec = criteria_of(session, round_)
     folder = work / plan.ref
     folder.mkdir()
