@@ -4,6 +4,7 @@ from panel_desk.store.models.audit import AuditConcern, AuditEvent, AuditHead
 from panel_desk.store.models.conflicts import ConflictFlag
 from panel_desk.store.models.decisions import Appeal, ModerationItem, Recommendation, SignOff
 from panel_desk.store.models.exchange import (
+    AttachedReturn,
     ExportedReturn,
     ImportedPacket,
     IssuedPacket,
@@ -24,6 +25,7 @@ from panel_desk.store.models.reviews import Assignment, Review, Score
 from panel_desk.store.models.rounds import CriteriaSet, Criterion, Round
 from panel_desk.store.models.submissions import (
     Document,
+    DocumentContent,
     NamedPerson,
     ScreeningCheck,
     Submission,
@@ -51,6 +53,7 @@ __all__ = [
     "AppealStatus",
     "Assignment",
     "AssignmentState",
+    "AttachedReturn",
     "AuditConcern",
     "AuditEvent",
     "AuditHead",
@@ -62,6 +65,7 @@ __all__ = [
     "Criterion",
     "DeclaredInterest",
     "Document",
+    "DocumentContent",
     "EnrolmentCode",
     "ExpertiseTag",
     "ExportedReturn",

@@ -9,7 +9,7 @@ older than the newest it holds. Digests are SHA-256 of the signed manifest's byt
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -91,3 +91,27 @@ class ExportedReturn(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     file_name: Mapped[str] = mapped_column(String(300), default="")
+
+
+class AttachedReturn(Base):
+    """Reviewer's machine: a provider's annual return (or a return owed and missing) that a
+    packet attached to a periodic-review submission, as the hub held it when the packet
+    was made. The hub itself reads annual_return; this is the reviewer's copy."""
+
+    __tablename__ = "attached_return"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(300))
+    credential: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int]
+    due_on: Mapped[date]
+    received_on: Mapped[date | None]
+    take_up: Mapped[int | None]
+    progressing: Mapped[int | None]
+    completed: Mapped[int | None]
+    themes: Mapped[str] = mapped_column(default="")
+
+    __table_args__ = (UniqueConstraint("submission_id", "provider", "credential", "year"),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from panel_desk.store.base import Base, utcnow
@@ -90,6 +90,20 @@ class Document(Base):
     blob_path: Mapped[str] = mapped_column(String(500))
 
     __table_args__ = (UniqueConstraint("submission_id", "name"),)
+
+
+class DocumentContent(Base):
+    """The bytes of a document, once per SHA-256, in the database itself: on a shared hub
+    every secretariat user reads them, whichever machine imported them. Documents imported
+    before this table existed may have their bytes only in the importing machine's file
+    store (`Document.blob_path`); services/document_store.py reads those as a fallback."""
+
+    __tablename__ = "document_content"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int]
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ScreeningCheck(Base):
