@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from panel_desk.errors import BadInput, NotFound
 from panel_desk.services import audit, audit_views
 from panel_desk.services.moderation import MAX_TEXT, current_recommendation, submission_in_round
+from panel_desk.services.progress import Progress, no_progress
 from panel_desk.services.roster import person_by_email
 from panel_desk.services.rounds import criteria_of, round_by_ref
 from panel_desk.services.signoff_void import VOID_CONTEXT, set_round_state
@@ -325,11 +326,14 @@ def decide_appeal(
     return _view(session, appeal)
 
 
-def appeal_extract(session: Session, appeal_id: int) -> dict[str, Any]:
-    """The audit extract of the appealed submission, with the appeal it is for."""
+def appeal_extract(
+    session: Session, appeal_id: int, progress: Progress = no_progress
+) -> dict[str, Any]:
+    """The audit extract of the appealed submission, with the appeal it is for (the whole
+    chain is checked for it: `progress` reports, and may stop, that walk)."""
     appeal = appeal_by_id(session, appeal_id)
     submission = session.get_one(Submission, appeal.submission_id)
     round_ = session.get_one(Round, submission.round_id)
-    extract = audit_views.submission_extract(session, round_.ref, submission.ref)
+    extract = audit_views.submission_extract(session, round_.ref, submission.ref, progress)
     extract["appeal"] = _view(session, appeal).as_json()
     return extract

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from panel_desk.services.assignment import active_teams, needs_of, reviewer_tags
 from panel_desk.services.conflict_rules import RULES
 from panel_desk.services.conflicts import BLOCKING
+from panel_desk.services.progress import Progress, no_progress
 from panel_desk.services.rounds import criteria_of
 from panel_desk.store.models import ConflictFlag, Person, Round, ScreeningState, Submission
 
@@ -75,8 +76,23 @@ def _people(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     }
 
 
-def assignment_overview(session: Session, round_id: int) -> AssignmentOverview:
+ROWS_PER_STEP = 2_000
+"""Submissions read between two progress calls, where a Cancel can stop the read."""
+
+
+def assignment_overview(
+    session: Session, round_id: int, progress: Progress = no_progress
+) -> AssignmentOverview:
+    """The round's teams and loads; `progress` may raise Cancelled between steps (a read,
+    so stopping leaves nothing behind)."""
     round_ = session.get_one(Round, round_id)
+    total = (
+        session.scalar(
+            select(func.count()).select_from(Submission).where(Submission.round_id == round_id)
+        )
+        or 0
+    )
+    progress(0, total, f"Reading the teams of {round_.ref}")
     spec = criteria_of(session, round_)
     tags = reviewer_tags(session)
     teams = active_teams(session, round_id)
@@ -89,7 +105,8 @@ def assignment_overview(session: Session, round_id: int) -> AssignmentOverview:
             )
         )
     )
-    rows = []
+    progress(0, total, f"Reading the {total:,} submissions of {round_.ref}")
+    rows: list[TeamRow] = []
     for sid, ref, title, area, state in session.execute(
         select(
             Submission.id,
@@ -119,6 +136,8 @@ def assignment_overview(session: Session, round_id: int) -> AssignmentOverview:
                 blocking.get(sid, 0),
             )
         )
+        if len(rows) % ROWS_PER_STEP == 0:
+            progress(len(rows), total, f"Read {len(rows):,} of {total:,} submissions")
     reviewers = sorted(
         (ReviewerLoad(p, *people[p], tuple(sorted(t)), loads.get(p, 0)) for p, t in tags.items()),
         key=lambda r: (-r.load, r.name.casefold()),

@@ -41,11 +41,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from panel_desk.services.audit_seal import SealKey, seal_key
 from panel_desk.services.bulk_rows import insert_rows
+from panel_desk.services.progress import Progress, no_progress
 from panel_desk.store.base import utcnow
 from panel_desk.store.database import hold_writer_lock
 from panel_desk.store.models import AuditConcern, AuditEvent, AuditHead
@@ -329,11 +330,21 @@ def _damage_reported(event: Any) -> tuple[int, str]:
         return event.seq, "the trail was found damaged"
 
 
-def verify_chain(session: Session) -> ChainReport:
+CHECKED_PER_STEP = 5_000
+"""Events checked between two progress calls: where a Cancel can stop a long check."""
+
+
+def verify_chain(session: Session, progress: Progress = no_progress) -> ChainReport:
+    """Walk the whole chain; `progress` is called every CHECKED_PER_STEP events (it may
+    raise Cancelled: a check only reads, so stopping leaves nothing behind)."""
     prev, expected_seq, count = GENESIS, 1, 0
+    total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    progress(0, total, f"Checking {total:,} events of the audit trail")
     rows = session.execute(select(*_COLUMNS).order_by(AuditEvent.id))
     for event in rows:
         count += 1
+        if count % CHECKED_PER_STEP == 0:
+            progress(count, total, f"Checked {count:,} of {total:,} events of the audit trail")
         problem = event_problem(event, expected_seq, prev)
         if problem:
             return ChainReport(count, prev, event.seq, problem)

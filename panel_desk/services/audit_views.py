@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput
 from panel_desk.services import audit
+from panel_desk.services.progress import Progress, no_progress
 from panel_desk.store.base import utcnow
 from panel_desk.store.models import AuditConcern, AuditEvent, Round, Submission
 
@@ -152,7 +153,9 @@ def submission_history(session: Session, round_ref: str, submission_ref: str) ->
 # --- extracts for appeals ----------------------------------------------------------------
 
 
-def submission_extract(session: Session, round_ref: str, submission_ref: str) -> dict[str, Any]:
+def submission_extract(
+    session: Session, round_ref: str, submission_ref: str, progress: Progress = no_progress
+) -> dict[str, Any]:
     """A self-checking record of one submission's events, with the chain's state when made."""
     key = f"{round_ref}/{submission_ref}"
     rows = session.execute(
@@ -173,7 +176,7 @@ def submission_extract(session: Session, round_ref: str, submission_ref: str) ->
     ).all()
     if not rows:
         raise BadInput("--submission", f"the audit trail holds nothing about {key}")
-    report = audit.verify_chain(session)
+    report = audit.verify_chain(session, progress)
     return {
         "format": EXTRACT_FORMAT,
         "version": EXTRACT_VERSION,

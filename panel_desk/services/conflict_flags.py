@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from panel_desk.errors import BadInput, NotFound
 from panel_desk.services.conflict_evidence import explain
 from panel_desk.services.conflict_rules import RULES
+from panel_desk.services.progress import Progress, no_progress
 from panel_desk.store.models import ConflictFlag, ConflictStatus, Person, Submission
 
 BLOCKING = (ConflictStatus.OPEN.value, ConflictStatus.DECLARED.value)
@@ -145,6 +146,9 @@ def _flags_query() -> Select[Any]:
     )
 
 
+FLAGS_PER_STEP = 1_000
+
+
 def list_flags(
     session: Session,
     round_id: int,
@@ -152,12 +156,14 @@ def list_flags(
     submission_id: int | None = None,
     search: str = "",
     limit: int | None = None,
+    progress: Progress = no_progress,
 ) -> list[FlagView]:
     """The round's flags (a person's, a submission's), ordered by submission and person.
 
     `search` keeps those whose person (name or e-mail) or submission ref holds every word;
     `limit` reads no more than that many, so a view of a 20,000-submission round need not
-    hold hundreds of thousands of flags at once.
+    hold hundreds of thousands of flags at once. `progress` is called between batches of
+    FLAGS_PER_STEP (it may raise Cancelled; a read leaves nothing behind).
     """
     query = _flags_query().where(ConflictFlag.round_id == round_id)
     if person_id is not None:
@@ -176,7 +182,11 @@ def list_flags(
         )
     if limit is not None:
         query = query.limit(limit)
-    flags = [FlagView(*row) for row in session.execute(query)]
+    progress(0, limit or 0, "Reading the conflict flags")
+    flags: list[FlagView] = []
+    for batch in session.execute(query).partitions(FLAGS_PER_STEP):
+        flags.extend(FlagView(*row) for row in batch)
+        progress(len(flags), max(limit or 0, len(flags)), f"Read {len(flags):,} flags")
     flags.sort(key=lambda f: (f.submission_ref, f.person_name, f.rule_number))
     return flags
 

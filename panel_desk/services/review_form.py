@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput
 from panel_desk.services import audit
+from panel_desk.services.progress import Progress as Steps
+from panel_desk.services.progress import no_progress
 from panel_desk.services.review_form_text import (
     FIELD,
     FORMAT,
@@ -267,8 +269,13 @@ def _merged(form, section: FormSection, source: str) -> ReviewContent:
     return content
 
 
-def import_form(session: Session, path: Path, email: str) -> FormImport:
-    """Fill my draft reviews from an edited form: all of it, or nothing (BadInput)."""
+def import_form(
+    session: Session, path: Path, email: str, progress: Steps = no_progress
+) -> FormImport:
+    """Fill my draft reviews from an edited form: all of it, or nothing (BadInput).
+
+    `progress` is told of each review checked and saved; it may raise Cancelled, which
+    rolls the whole import back like a refusal."""
     source = str(path)
     try:
         raw = path.read_bytes()
@@ -280,7 +287,9 @@ def import_form(session: Session, path: Path, email: str) -> FormImport:
     email = person_by_email(session, email).email
     round_ref = _check_meta(session, parsed, email, source)
     plans = []
-    for section in parsed.sections:
+    total = len(parsed.sections)
+    for n, section in enumerate(parsed.sections):
+        progress(n, 2 * total, f"Checking the review of {section.ref}")
         where = f"line {section.line}"
         try:
             assignment_id = find_assignment(session, email, section.ref, round_ref)
@@ -306,7 +315,8 @@ def import_form(session: Session, path: Path, email: str) -> FormImport:
             )
         plans.append((section.ref, assignment_id, form, _merged(form, section, source)))
     updated, unchanged, ready, to_do = [], [], [], []
-    for ref, assignment_id, form, content in plans:
+    for n, (ref, assignment_id, form, content) in enumerate(plans):
+        progress(total + n, 2 * total, f"Saving the review of {ref}")
         saved = save_draft(session, assignment_id, email, content)
         (updated if saved.changed else unchanged).append(ref)
         if saved.version:

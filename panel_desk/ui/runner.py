@@ -101,3 +101,30 @@ def run_in_background(
     if worker.error is not None:
         raise worker.error
     return worker.result
+
+
+class OneAtATime:
+    """A page's background reads, one at a time.
+
+    While a read runs, the runner's local event loop still delivers clicks and tab changes
+    (the progress dialog blocks input only once it shows), so a page can be asked to read
+    again before the first read ends. The second request waits, and the page reads once
+    more, with its state as it is then, when the first is done.
+    """
+
+    def __init__(self) -> None:
+        self.busy = False
+        self._again: Callable[[], None] | None = None
+
+    def __call__(self, load: Callable[[], None]) -> None:
+        if self.busy:
+            self._again = load
+            return
+        self.busy = True
+        try:
+            load()
+            while self._again is not None:
+                again, self._again = self._again, None
+                again()
+        finally:
+            self.busy = False

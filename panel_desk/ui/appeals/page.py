@@ -15,7 +15,7 @@ from typing import ClassVar
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from panel_desk.errors import BadInput
+from panel_desk.errors import BadInput, Cancelled
 from panel_desk.services import appeals
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
@@ -23,6 +23,7 @@ from panel_desk.ui.appeals.dialogs import DecideDialog, LodgeDialog
 from panel_desk.ui.assignment.tables import table_view
 from panel_desk.ui.conflicts.list_model import Column, ListTableModel
 from panel_desk.ui.dialogs import show_bad_input
+from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.workspace import Workspace
 
 STATUS_COLOURS = {"lodged": "#8a5a00", "upheld": "#b3261e", "dismissed": "#1b7f3a"}
@@ -185,7 +186,21 @@ class AppealsPage(QWidget):
             if not chosen:
                 return None
             path = Path(chosen)
-        extract = self.workspace.read(appeals.appeal_extract, row.id)
+        appeal_id, ref = row.id, row.submission_ref
+        try:  # the extract checks the whole audit trail: off the GUI thread, with Cancel
+            extract = run_in_background(
+                self,
+                f"Making the audit extract of {ref}",
+                lambda progress: self.workspace.read(appeals.appeal_extract, appeal_id, progress),
+            )
+        except Cancelled:
+            message = f"Saving the audit extract of {ref} was cancelled: no file was written."
+            self.result.setText(message)
+            self.status.emit(message)
+            return None
+        except BadInput as error:
+            show_bad_input(self, "Save the audit extract", error)
+            return None
         try:
             path.write_text(json.dumps(extract, indent=2, ensure_ascii=False) + "\n", "utf-8")
         except OSError as exc:

@@ -44,7 +44,7 @@ from panel_desk.ui.assignment.tables import (
 from panel_desk.ui.conflicts.dialogs import show_refusal
 from panel_desk.ui.conflicts.list_model import ListTableModel
 from panel_desk.ui.dialogs import show_bad_input
-from panel_desk.ui.runner import run_in_background
+from panel_desk.ui.runner import OneAtATime, run_in_background
 from panel_desk.ui.workspace import Workspace
 
 
@@ -66,6 +66,7 @@ class AssignmentPage(QWidget):
         self.overview: AssignmentOverview | None = None
         self.reasons: dict[str, str] = {}  # ref → why the last run found no valid team
         self.undo_stack = QUndoStack(self)
+        self._reads = OneAtATime()
 
         self.size = QSpinBox(minimum=1, maximum=assignment.MAX_TEAM, value=3)
         self.size.setObjectName("teamSize")
@@ -216,20 +217,47 @@ class AssignmentPage(QWidget):
     # --- loading -------------------------------------------------------------------------
 
     def _load(self) -> None:
+        self._reads(self._read)
+
+    def _read(self) -> None:
+        """Read the round's teams off the GUI thread (a 20,000-submission round takes
+        seconds); Cancel leaves the page usable, saying what it does not show."""
         keep = self._chosen.submission_id if self._chosen else None
         if self.summary is None:
             self.overview = None
             self.teams.set_rows([])
             self.loads.set_rows([])
         else:
-            self.overview = self.workspace.read(
-                assignment_views.assignment_overview, self.summary.id
-            )
+            round_id, ref = self.summary.id, self.summary.ref
+            try:
+                self.overview = run_in_background(
+                    self,
+                    f"Reading the teams of {ref}",
+                    lambda progress: self.workspace.read(
+                        assignment_views.assignment_overview, round_id, progress
+                    ),
+                )
+            except Cancelled:
+                self._read_cancelled(ref)
+                return
             if not self.undo_stack.count():
                 self.size.setValue(self.overview.team_size)
             self.teams.set_rows(self.overview.rows)
             self.loads.set_rows(self.overview.reviewers)
         self._refilter(keep)
+
+    def _read_cancelled(self, ref: str) -> None:
+        if self.overview is not None and self.overview.round_ref != ref:
+            self.overview = None  # another round's teams: not to be shown as this one's
+            self.teams.set_rows([])
+            self.loads.set_rows([])
+        self._refilter()
+        kept = "the teams read before are shown" if self.overview else "no teams are shown"
+        self.count.setText("Reading cancelled")
+        self.team_title.setText(
+            f"Reading the teams of {ref} was cancelled: {kept}. Refresh (F5) to read them again."
+        )
+        self.status.emit(f"Reading the teams of {ref} was cancelled; nothing was changed")
 
     def _refilter(self, keep: int | None = None) -> None:
         if not isinstance(keep, int) or isinstance(keep, bool):

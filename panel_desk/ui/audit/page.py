@@ -33,14 +33,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from panel_desk.errors import Cancelled
 from panel_desk.services import audit, audit_views
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.audit.table_model import AuditTableModel
-from panel_desk.ui.runner import run_in_background
+from panel_desk.ui.runner import OneAtATime, run_in_background
 from panel_desk.ui.workspace import Workspace
 
 THIS_ROUND, EVERYTHING = "round", "all"
+CANCELLED_HTML = (
+    "<span style='color:#8a5a00; font-weight:bold'>Check cancelled</span>: the audit trail "
+    "was not checked, so this page says nothing of whether it is intact. Refresh (F5) to "
+    "check it. The events below are listed as recorded."
+)
 
 
 def verdict_html(report: audit.ChainReport) -> str:
@@ -80,6 +86,7 @@ class AuditPage(QWidget):
         self.workspace = workspace
         self.summary: RoundSummary | None = None
         self.report: audit.ChainReport | None = None
+        self._reads = OneAtATime()
         self._total = 0
         self._scopes: list[str] = []
         self._submissions: list[str] = []
@@ -239,14 +246,24 @@ class AuditPage(QWidget):
     # --- loading -------------------------------------------------------------------------
 
     def _load(self) -> None:
+        self._reads(self._check)
+
+    def _check(self) -> None:
         def verify(progress: Callable[[int, int, str], None]) -> audit.ChainReport:
             progress(0, 0, "Checking every event of the audit trail")
-            return self.workspace.read(audit.verify_chain)
+            return self.workspace.read(audit.verify_chain, progress)
 
-        # Off the GUI thread: a hub's trail runs to hundreds of thousands of events.
-        self.report = run_in_background(self, "Checking the audit trail", verify, 500)
-        self.verdict.setText(verdict_html(self.report))
-        self.verdict.setProperty("intact", self.report.intact)
+        # Off the GUI thread: a hub's trail runs to hundreds of thousands of events. The
+        # check calls progress every few thousand events, where Cancel stops it.
+        try:
+            self.report = run_in_background(self, "Checking the audit trail", verify, 500)
+        except Cancelled:
+            self.report = None
+            self.verdict.setText(CANCELLED_HTML)
+            self.verdict.setProperty("intact", False)  # not known to be
+        else:
+            self.verdict.setText(verdict_html(self.report))
+            self.verdict.setProperty("intact", self.report.intact)
         self._load_events()
 
     def _load_events(self) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -33,14 +33,16 @@ from panel_desk.errors import BadInput, Cancelled
 from panel_desk.services import conflict_decisions, conflicts
 from panel_desk.services.conflict_rules import RULES
 from panel_desk.services.conflicts import FlagView
+from panel_desk.services.progress import Progress
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
+from panel_desk.ui.conflicts.commands import FlagDecision
 from panel_desk.ui.conflicts.dialogs import DecisionDialog
 from panel_desk.ui.conflicts.list_model import Column, ListTableModel
 from panel_desk.ui.conflicts.organisations import OrganisationsDialog
 from panel_desk.ui.conflicts.render import flag_colour, flag_html, rule_text
 from panel_desk.ui.dialogs import show_bad_input
-from panel_desk.ui.runner import run_in_background
+from panel_desk.ui.runner import OneAtATime, run_in_background
 from panel_desk.ui.workspace import Workspace
 
 COLUMNS = (
@@ -195,6 +197,9 @@ class ConflictsPage(QWidget):
         self._search.setInterval(250)
         self._search.timeout.connect(self._load)
         self._in_database = 0  # flags in the round when more than are held at once, else 0
+        self._read_ref: str | None = None  # the round whose flags the model holds
+        self._reads = OneAtATime()
+        self.undo_stack = QUndoStack(self)  # Edit ▸ Undo takes decisions back, audited
         self.filter.textChanged.connect(self._filter_changed)
         self.rule.currentIndexChanged.connect(self._refilter)
         self.state.currentIndexChanged.connect(self._refilter)
@@ -206,6 +211,8 @@ class ConflictsPage(QWidget):
     # --- RoundPage -----------------------------------------------------------------------
 
     def show_round(self, summary: RoundSummary | None) -> None:
+        if summary is None or self.summary is None or summary.ref != self.summary.ref:
+            self.undo_stack.clear()  # its decisions belong to the round they were made in
         self.summary = summary
         self._load()
 
@@ -217,20 +224,50 @@ class ConflictsPage(QWidget):
     def _load(self, keep: int | None = None) -> None:
         """Read the round's flags: all of them, or on a round with more than HELD, those
         matching the filter words (the first HELD of them)."""
+        self._reads(lambda: self._read(keep))
+
+    def _read(self, keep: int | None) -> None:
+        """Off the GUI thread (a 20,000-submission round holds hundreds of thousands of
+        flags); Cancel leaves the page usable and says what it does not show."""
         keep = keep if keep is not None else (self._chosen.id if self._chosen else None)
         flags: list[FlagView] = []
-        self._in_database = 0
+        in_database = 0
         if self.summary is not None:
-            total = self.workspace.read(conflicts.count_flags, self.summary.id)
-            if total > HELD:
-                self._in_database = total
-                flags = self.workspace.read(
-                    conflicts.list_flags, self.summary.id, search=self.filter.text(), limit=HELD
+            round_id, ref, words = self.summary.id, self.summary.ref, self.filter.text()
+
+            def read(progress: Progress) -> tuple[int, list[FlagView]]:
+                progress(0, 0, f"Counting the conflict flags of {ref}")
+                total = self.workspace.read(conflicts.count_flags, round_id)
+                if total <= HELD:
+                    return 0, self.workspace.read(conflicts.list_flags, round_id, progress=progress)
+                found = self.workspace.read(
+                    conflicts.list_flags, round_id, search=words, limit=HELD, progress=progress
                 )
-            else:
-                flags = self.workspace.read(conflicts.list_flags, self.summary.id)
+                return total, found
+
+            try:
+                in_database, flags = run_in_background(
+                    self, f"Reading the conflict flags of {ref}", read
+                )
+            except Cancelled:
+                self._read_cancelled(ref)
+                return
+        self._read_ref = self.summary.ref if self.summary else None
+        self._in_database = in_database
         self.model.set_rows(flags)
         self._refilter(keep)
+
+    def _read_cancelled(self, ref: str) -> None:
+        if self._read_ref != ref:  # another round's flags: not to be shown as this one's
+            self._read_ref, self._in_database = None, 0
+            self.model.set_rows([])
+        self._refilter()
+        kept = "the flags read before are shown" if self._read_ref else "no flags are shown"
+        message = f"Reading the conflict flags of {ref} was cancelled: {kept}."
+        self.count.setText("Reading cancelled")
+        self.empty.setText(f"{message} Refresh (F5) to read them again.")
+        self.detail.setHtml(f"<p>{message} Refresh (F5) to read them again.</p>")
+        self.status.emit(f"{message[:-1]}; nothing was changed")
 
     def _filter_changed(self) -> None:
         if self._in_database:
@@ -336,8 +373,24 @@ class ConflictsPage(QWidget):
         except BadInput as error:
             show_bad_input(self, "Decision on a conflict", error)
             return
-        self.status.emit(f"{done.submission_ref}, {done.person_name}: {done.decision_label}")
+        self.undo_stack.push(
+            FlagDecision(
+                f"{decision} the flag on {done.submission_ref}, {done.person_name}",
+                self.workspace,
+                flag.id,
+                self._reverted,
+                lambda error: show_bad_input(self, "Undo a decision on a conflict", error),
+            )
+        )
+        self.status.emit(
+            f"{done.submission_ref}, {done.person_name}: {done.decision_label} (Ctrl+Z to undo)"
+        )
         self._load(keep=flag.id)
+
+    def _reverted(self, flag: FlagView | None, message: str) -> None:
+        if flag is not None:
+            self.status.emit(f"{message} — {flag.decision_label}")
+        self._load(keep=flag.id if flag is not None else None)
 
     def check_now(self) -> None:
         if self.summary is None:

@@ -36,6 +36,7 @@ from panel_desk.services.reviewing import Progress
 from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.review_editor.actions import EditorActions
 from panel_desk.ui.review_editor.cards import CriterionCard, RecommendationCard
+from panel_desk.ui.review_editor.undo import ScoreUndo
 from panel_desk.ui.workspace import Workspace
 
 AUTOSAVE_MS = 400
@@ -89,6 +90,10 @@ class ReviewEditor(EditorActions, QWidget):
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
         self._unsaved_since = QElapsedTimer()
+        self.score_undo = ScoreUndo(self)  # Edit ▸ Undo for the scales (see undo.py)
+        self.score_undo.active = lambda: (
+            not self._loading and self.form is not None and self.form.editable
+        )
 
         self.title = QLabel()
         self.title.setObjectName("reviewTitle")
@@ -187,6 +192,7 @@ class ReviewEditor(EditorActions, QWidget):
 
     def show_form(self, form: ReviewForm | None, empty: str = "") -> None:
         self._loading = True
+        self.score_undo.clear()
         self.form = form
         self._problems_shown = False
         self.problems.hide()
@@ -233,6 +239,7 @@ class ReviewEditor(EditorActions, QWidget):
             card = CriterionCard(criterion, number)
             card.set_entry(form.content.score(criterion.key))
             card.changed.connect(self._edited)
+            self.score_undo.track(card.chooser, criterion.label)
             self.body_layout.addWidget(card)
             self.cards.append(card)
         header = QLabel("Overall")
@@ -242,6 +249,7 @@ class ReviewEditor(EditorActions, QWidget):
         content = form.content
         self.recommendation.set_values(content.recommendation, content.conditions, content.comment)
         self.recommendation.changed.connect(self._edited)
+        self.score_undo.track(self.recommendation.chooser, form.recommendation.label)
         self.body_layout.addWidget(self.recommendation)
         self.body_layout.addWidget(self.certify)
         self.body_layout.addStretch(1)

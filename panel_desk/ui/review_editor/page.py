@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from panel_desk.errors import BadInput
+from panel_desk.errors import BadInput, Cancelled
 from panel_desk.services import review_form, reviewing, submission_views
 from panel_desk.services.reviewing import Progress
 from panel_desk.services.rounds import RoundSummary
@@ -26,6 +26,7 @@ from panel_desk.services.vocabulary import Role
 from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.review_editor.assignments import AssignmentsView
 from panel_desk.ui.review_editor.editor import ReviewEditor
+from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
 from panel_desk.ui.workspace import Workspace
 
@@ -175,10 +176,20 @@ class MyReviewsPage(QWidget):
                 return None
             path = Path(chosen)
         self.editor.save_now()
-        try:
-            result = self.workspace.run(review_form.import_form, path, self.workspace.person.email)
+        email, source = self.workspace.person.email, path
+        try:  # off the GUI thread, in one transaction: Cancel rolls it all back
+            result = run_in_background(
+                self,
+                f"Importing {path.name}",
+                lambda progress: self.workspace.run(
+                    review_form.import_form, source, email, progress
+                ),
+            )
         except BadInput as error:
             show_bad_input(self, "Import the offline form", error)
+            return None
+        except Cancelled:
+            self.status.emit(f"Importing {path.name} was cancelled; no review was changed")
             return None
         self.show_round(self.summary)
         self.editor.reload()
