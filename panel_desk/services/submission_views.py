@@ -8,7 +8,6 @@ them.
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import NotFound
-from panel_desk.services import audit_views
+from panel_desk.services import audit_views, document_store
 from panel_desk.services.conflicts import FlagView, blocked_for, flags_of_submission
 from panel_desk.services.rounds import criteria_of
 from panel_desk.services.submission_listing import (
@@ -28,7 +27,6 @@ from panel_desk.services.submission_listing import (
     list_submissions,
     submission_counts,
 )
-from panel_desk.store.database import blobs_of
 from panel_desk.store.models import (
     Assignment,
     AssignmentState,
@@ -247,7 +245,10 @@ def copy_document_for_viewing(
     if document is None:
         raise NotFound("document", f"no document {document_id}")
     _visible_submission(session, document.submission_id, viewer)
+    content = document_store.read_one(
+        session, document_store.Stored(document.name, document.sha256, document.blob_path)
+    )
     folder = Path(tempfile.mkdtemp(prefix="panel-desk-doc-"))
     target = folder / document.name
-    shutil.copyfile(blobs_of(session).path(document.blob_path), target)
+    target.write_bytes(content)
     return target

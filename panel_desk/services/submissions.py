@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from panel_desk.errors import BadInput
-from panel_desk.services import audit
+from panel_desk.services import audit, document_store
 from panel_desk.services.csv_input import Row, read_csv
 from panel_desk.services.organisations import OrganisationIndex
 from panel_desk.services.roster import ImportResult
@@ -109,7 +109,10 @@ def _document(row: Row, name: str, folder: Path | None) -> DocumentFile:
         sha = BlobStore.file_digest(resolved)
     except OSError as exc:
         raise row.error("documents", f"{name!r} cannot be read: {exc.strerror}") from None
-    return DocumentFile(name, resolved, sha, resolved.stat().st_size)
+    size = resolved.stat().st_size
+    if too_big := document_store.size_problem(size):
+        raise row.error("documents", f"{name!r} {too_big}")
+    return DocumentFile(name, resolved, sha, size)
 
 
 def parse_submission_row(
@@ -301,6 +304,10 @@ def apply_submissions(
     for model, rows in children.items():
         if rows:
             session.execute(insert(model), rows)
+    document_store.store_files(  # in the database: every user of a hub reads them
+        session,
+        ((d.sha256, d.path) for e in new + [e for _, e in changed] for d in e.documents),
+    )
     changes.append(
         audit.Change(
             actor,

@@ -24,7 +24,7 @@ from panel_desk.services import (
     submission_views,
 )
 from panel_desk.services.database import open_database
-from panel_desk.services.exchange import container, packet_import, packets
+from panel_desk.services.exchange import container, packet_content, packet_import, packets
 from panel_desk.services.reviewing import Progress
 from panel_desk.services.submission_views import Viewer
 from panel_desk.services.vocabulary import Role
@@ -328,7 +328,7 @@ BAD = {
     "changed member": lambda w, p, o: changed(
         p, o, lambda m: m.update({"packet.json": m["packet.json"].replace(b"met", b"MET", 1)})
     ),
-    "future format": lambda w, p, o: _resigned(w, p, o, _hub_signer(w), format_version=2),
+    "future format": lambda w, p, o: _resigned(w, p, o, _hub_signer(w), format_version=packet_content.FORMAT + 1),
     "foreign authority": lambda w, p, o: _resigned(
         w,
         p,

@@ -12,6 +12,11 @@ decisions on soft conflicts between this reviewer and it), `reviews.json` (the v
 this reviewer's reviews the hub already holds, as review_records writes them), and
 `documents/<sha256>` for each document, stored once.
 
+Format 2 adds, to each submission of a periodic-review round, the providers' annual
+returns it opens with (`annual_returns`, packet_returns.py). Format 1 packets, from a hub
+before that, still open (they carry none); a format newer than this version reads is
+refused, saying to update panel_desk.
+
 Nothing about other reviewers travels: no other person, assignment, review or flag.
 """
 
@@ -23,14 +28,15 @@ from typing import Any
 
 from panel_desk.errors import BadInput
 from panel_desk.services.exchange.container import Opened, sha256
+from panel_desk.services.exchange.packet_returns import AttachedReturnView, read_returns
 from panel_desk.services.exchange.reading import Reader, parse_json
 from panel_desk.services.review_records import ReviewerRecords
 from panel_desk.services.rounds import REF_PATTERN
 from panel_desk.store.models import ConflictStatus, ItemKind, RoundState, ScreeningState, Stage
 
 KIND = "packet"
-FORMAT = 1
-FORMATS = (FORMAT,)
+FORMAT = 2
+FORMATS = (1, FORMAT)
 SUFFIX = ".pdpacket"
 DATA = "packet.json"
 REVIEWS = "reviews.json"
@@ -118,6 +124,7 @@ class SubmissionEntry:
     documents: tuple[DocumentEntry, ...]
     decisions: tuple[DecisionEntry, ...]
     checks: tuple[CheckEntry, ...] = ()
+    annual_returns: tuple[AttachedReturnView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,9 @@ def _round(r: Reader, node: Any) -> RoundEntry:
     )
 
 
-def _submission(r: Reader, node: Any, where: str) -> SubmissionEntry:
+def _submission(
+    r: Reader, node: Any, where: str, format_version: int, stage: str
+) -> SubmissionEntry:
     fields = []
     for i, field in enumerate(r.items(node, "fields", where)):
         at = f"{where}.fields[{i}]"
@@ -261,6 +270,7 @@ def _submission(r: Reader, node: Any, where: str) -> SubmissionEntry:
         documents=tuple(documents),
         decisions=tuple(decisions),
         checks=tuple(checks),
+        annual_returns=read_returns(r, node, where, format_version, stage),
     )
 
 
@@ -286,7 +296,9 @@ def read_packet(opened: Opened) -> PacketContent:
         r.mapping(criteria_node, "spec", "packet.json: criteria_set"),
     )
     submissions = tuple(
-        _submission(r, node, f"packet.json: submissions[{i}]")
+        _submission(
+            r, node, f"packet.json: submissions[{i}]", opened.manifest["format"], round_.stage
+        )
         for i, node in enumerate(r.items(data, "submissions", "packet.json"))
     )
     refs = [s.ref for s in submissions]

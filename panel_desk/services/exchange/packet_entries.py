@@ -1,6 +1,7 @@
 """What the hub writes into a packet about the round and each assigned submission: its
 fields, organisations, named people, screening checks, documents (stored once by hash),
-and the hub's decisions on soft conflicts between THIS reviewer and it. Grouped queries
+the hub's decisions on soft conflicts between THIS reviewer and it, and, in a periodic
+review, the annual returns it opens with (packet_returns.py). Grouped queries
 over the reviewer's submissions only; nothing about anyone else is read into it.
 """
 
@@ -11,9 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from panel_desk.services import document_store
+from panel_desk.services.document_store import Stored
+from panel_desk.services.exchange import packet_returns
 from panel_desk.services.exchange.packet_content import CARRIED_DECISIONS
 from panel_desk.services.progress import Progress
-from panel_desk.store.database import blobs_of
 from panel_desk.store.models import (
     ConflictFlag,
     Document,
@@ -45,7 +48,11 @@ def round_entry(round_: Round) -> dict[str, Any]:
 
 
 def submission_entries(
-    session: Session, person: Person, submissions: list[Submission], progress: Progress
+    session: Session,
+    round_: Round,
+    person: Person,
+    submissions: list[Submission],
+    progress: Progress,
 ) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
     ids = [s.id for s in submissions]
     names = dict(session.execute(select(Organisation.id, Organisation.name)).all())
@@ -109,14 +116,15 @@ def submission_entries(
         select(Document).where(Document.submission_id.in_(ids)).order_by(Document.name)
     ):
         documents[d.submission_id].append(d)
-    blobs = blobs_of(session)
-    contents: dict[str, bytes] = {}
+    contents = document_store.read_contents(  # adopt: a writing transaction
+        session,
+        (Stored(d.name, d.sha256, d.blob_path) for docs in documents.values() for d in docs),
+        adopt=True,
+    )
+    attached = packet_returns.returns_to_attach(session, round_, submissions)
     entries = []
     for done, s in enumerate(submissions):
         progress(done, len(submissions), f"Packing {s.ref}")
-        for d in documents[s.id]:
-            if d.sha256 not in contents:
-                contents[d.sha256] = blobs.read(d.blob_path)
         entries.append(
             {
                 "ref": s.ref,
@@ -135,6 +143,7 @@ def submission_entries(
                 ],
                 "conflict_decisions": decisions[s.id],
                 "screening_checks": checks[s.id],
+                packet_returns.KEY: [packet_returns.as_json(v) for v in attached.get(s.id, [])],
             }
         )
     return entries, contents

@@ -10,7 +10,8 @@ is refused with nothing changed.
 
 The database then holds what the reviewer needs, in the hub's schema (packet_setup.py):
 the round, its criteria set, the reviewer with their certificate, the submissions with
-their documents (into the document store, last, so a refused packet leaves no files), the
+their documents (in the database, and in this machine's file store last, so a refused
+packet leaves no files), the annual returns a periodic review opens with, the
 assignments, and (packet_reviews.py) the versions of the reviewer's own reviews the hub
 holds, so a correction starts from the right base. A newer packet adds what is new and
 withdraws what the hub withdrew; it never undoes the reviewer's own work or a conflict
@@ -28,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from panel_desk.crypto.authority import certificate_fingerprint, load_certificate
 from panel_desk.errors import BadInput
-from panel_desk.services import audit, keys, signatures, trust
-from panel_desk.services.exchange import container
+from panel_desk.services import audit, document_store, keys, signatures, trust
+from panel_desk.services.exchange import container, packet_returns
 from panel_desk.services.exchange import packet_setup as setup
 from panel_desk.services.exchange.packet_content import (
     FORMATS,
@@ -165,6 +166,9 @@ def import_packet(
         entry.ref: setup.set_up_submission(session, round_, entry, orgs, blobs)
         for entry in content.submissions
     }
+    for entry in content.submissions:
+        packet_returns.keep_attached(session, submissions[entry.ref].id, entry.annual_returns)
+    document_store.store_bytes(session, content.documents)
     added, withdrawn = setup.set_up_assignments(session, round_, person, submissions)
     setup.set_up_decisions(session, round_, person, content.submissions, submissions)
     received = receive_reviews(session, round_, person, content.reviews, source)

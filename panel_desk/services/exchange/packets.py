@@ -137,7 +137,7 @@ def export_packet(
         session, signer, passphrase=passphrase, require_certificate=True
     )
     described, contents = packet_entries.submission_entries(
-        session, reviewer, submissions, progress
+        session, round_, reviewer, submissions, progress
     )
     refs = [s.ref for s in submissions]
     held = export_records(session, round_.ref, reviewer.email)

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
 
 from panel_desk.errors import BadInput, Cancelled
 from panel_desk.services import review_form, reviewing, submission_views
+from panel_desk.services.exchange import packet_returns
 from panel_desk.services.reviewing import Progress
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.review_editor.assignments import AssignmentsView
+from panel_desk.ui.review_editor.attached_returns import returns_html
 from panel_desk.ui.review_editor.editor import ReviewEditor
 from panel_desk.ui.runner import run_in_background
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
@@ -122,7 +124,8 @@ class MyReviewsPage(QWidget):
         except BadInput as error:
             self.detail.show_nothing(str(error))
             return
-        self.detail.show_detail(detail)
+        attached = self.workspace.read(packet_returns.attached_returns, form.submission_id)
+        self.detail.show_detail(detail, returns_html(attached))
 
     def _assignment_changed(self, _assignment_id: int) -> None:
         if self.summary is not None:

@@ -44,7 +44,8 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def render(detail: SubmissionDetail, lineage: str = "") -> str:
+def render(detail: SubmissionDetail, lineage: str = "", attached: str = "") -> str:
+    """The page; `attached` (HTML) follows the documents: what the submission opens with."""
     e = escape
     people = "<br>".join(
         f"{e(name)} &lt;{e(email)}&gt;" if name else e(email) for email, name in detail.named_people
@@ -107,6 +108,7 @@ def render(detail: SubmissionDetail, lineage: str = "") -> str:
         parts.append("</table>")
     else:
         parts.append("<p class=muted>No documents were sent.</p>")
+    parts.append(attached)
     parts.append("<h2>Template fields</h2>")
     for field in detail.fields:
         if field.value.strip():
@@ -148,8 +150,8 @@ class SubmissionDetailPane(QTextBrowser):
         self.anchorClicked.connect(self._follow)
         self.show_nothing("Choose a submission to see its fields, documents and screening.")
 
-    def show_detail(self, detail: SubmissionDetail) -> None:
-        self.setHtml(render(detail, self._lineage(detail.id)))
+    def show_detail(self, detail: SubmissionDetail, attached: str = "") -> None:
+        self.setHtml(render(detail, self._lineage(detail.id), attached))
 
     def _lineage(self, submission_id: int) -> str:
         """The chain this submission is part of (proposal → specification → delivery and
