@@ -156,13 +156,36 @@ def text(value: object) -> str:
     return escape(str(value)).replace("\n", "<br/>")
 
 
+class Para(Paragraph):
+    """A Paragraph that breaks its lines once for a width, not at every wrap.
+
+    reportlab wraps a table cell when it sizes the table, again for each part of a table
+    split over pages, and again when it draws the cell: breaking the lines of every cell
+    two or three times was half the time of drawing a decision record. The lines found for
+    a width are kept while they are the paragraph's own (split() deletes them), so the
+    result is the same as breaking them again, only once.
+    """
+
+    _wrapped: tuple[float, object, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        lines = self.__dict__.get("blPara")
+        found = self._wrapped
+        if found is not None and lines is not None and found[1] is lines and found[0] == availWidth:
+            return found[2]
+        size = super().wrap(availWidth, availHeight)
+        lines = self.__dict__.get("blPara")
+        self._wrapped = None if lines is None else (availWidth, lines, size)
+        return size
+
+
 def para(value: object, style: ParagraphStyle | None = None) -> Paragraph:
-    return Paragraph(text(value), style or STYLES.body)
+    return Para(text(value), style or STYLES.body)
 
 
 def markup(value: str, style: ParagraphStyle | None = None) -> Paragraph:
     """A paragraph whose markup we wrote ourselves (values inside already escaped)."""
-    return Paragraph(value, style or STYLES.body)
+    return Para(value, style or STYLES.body)
 
 
 def breakable(value: str) -> str:
