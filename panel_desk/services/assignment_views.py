@@ -98,12 +98,14 @@ def assignment_overview(
     teams = active_teams(session, round_id)
     people = _people(session, set(tags) | {p for team in teams.values() for p in team})
     loads = Counter(p for team in teams.values() for p in team)
-    blocking = Counter(
-        session.scalars(
-            select(ConflictFlag.submission_id).where(
-                ConflictFlag.round_id == round_id, ConflictFlag.status.in_(BLOCKING)
-            )
-        )
+    # Counted in SQL: a big round holds hundreds of thousands of flags, and fetching each
+    # held the worker's GIL long enough to stall the window.
+    blocking = dict(
+        session.execute(
+            select(ConflictFlag.submission_id, func.count())
+            .where(ConflictFlag.round_id == round_id, ConflictFlag.status.in_(BLOCKING))
+            .group_by(ConflictFlag.submission_id)
+        ).all()
     )
     progress(0, total, f"Reading the {total:,} submissions of {round_.ref}")
     rows: list[TeamRow] = []

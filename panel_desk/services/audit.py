@@ -340,7 +340,11 @@ def verify_chain(session: Session, progress: Progress = no_progress) -> ChainRep
     prev, expected_seq, count = GENESIS, 1, 0
     total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
     progress(0, total, f"Checking {total:,} events of the audit trail")
-    rows = session.execute(select(*_COLUMNS).order_by(AuditEvent.id))
+    # Streamed, not fetched whole: a hub's trail is hundreds of thousands of rows, and
+    # fetching them at once holds the GIL (the window stalls) and delays a Cancel.
+    rows = session.execute(
+        select(*_COLUMNS).order_by(AuditEvent.id).execution_options(yield_per=CHECKED_PER_STEP)
+    )
     for event in rows:
         count += 1
         if count % CHECKED_PER_STEP == 0:

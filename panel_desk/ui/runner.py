@@ -8,6 +8,7 @@ raise `Cancelled` inside the worker, so the service's transaction rolls back who
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -92,10 +93,19 @@ def run_in_background(
     worker.done.connect(loop.quit)
     dialog.canceled.connect(cancel)
     thread.started.connect(worker.run)
-    thread.start()
-    loop.exec()
-    thread.quit()
-    thread.wait()
+    # No automatic garbage collection while the worker runs: a full collection of a big
+    # round's heap holds the GIL for 100–300 ms, and the window stalls that long. It
+    # resumes when the work ends, as it would have without the worker.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        thread.start()
+        loop.exec()
+        thread.quit()
+        thread.wait()
+    finally:
+        if collecting:
+            gc.enable()
     dialog.close()
     dialog.deleteLater()
     if worker.error is not None:

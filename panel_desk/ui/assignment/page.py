@@ -31,6 +31,7 @@ from panel_desk.errors import BadInput, Cancelled
 from panel_desk.services import assignment, assignment_changes, assignment_views
 from panel_desk.services.assignment_views import AssignmentOverview, TeamRow
 from panel_desk.services.conflicts import ConflictRefused
+from panel_desk.services.progress import Progress
 from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.assignment.commands import TeamChange
@@ -42,7 +43,7 @@ from panel_desk.ui.assignment.tables import (
     table_view,
 )
 from panel_desk.ui.conflicts.dialogs import show_refusal
-from panel_desk.ui.conflicts.list_model import ListTableModel
+from panel_desk.ui.conflicts.list_model import ListTableModel, Prepared
 from panel_desk.ui.dialogs import show_bad_input
 from panel_desk.ui.runner import OneAtATime, run_in_background
 from panel_desk.ui.workspace import Workspace
@@ -229,21 +230,29 @@ class AssignmentPage(QWidget):
             self.loads.set_rows([])
         else:
             round_id, ref = self.summary.id, self.summary.ref
+
+            def read(progress: Progress) -> tuple[AssignmentOverview, Prepared, Prepared]:
+                overview = self.workspace.read(
+                    assignment_views.assignment_overview, round_id, progress
+                )
+                progress(len(overview.rows), len(overview.rows), "Preparing the table")
+                return (
+                    overview,
+                    self.teams.prepare(overview.rows),
+                    self.loads.prepare(overview.reviewers),
+                )
+
             try:
-                self.overview = run_in_background(
-                    self,
-                    f"Reading the teams of {ref}",
-                    lambda progress: self.workspace.read(
-                        assignment_views.assignment_overview, round_id, progress
-                    ),
+                self.overview, teams, loads = run_in_background(
+                    self, f"Reading the teams of {ref}", read
                 )
             except Cancelled:
                 self._read_cancelled(ref)
                 return
             if not self.undo_stack.count():
                 self.size.setValue(self.overview.team_size)
-            self.teams.set_rows(self.overview.rows)
-            self.loads.set_rows(self.overview.reviewers)
+            self.teams.set_rows(teams)
+            self.loads.set_rows(loads)
         self._refilter(keep)
 
     def _read_cancelled(self, ref: str) -> None:

@@ -87,6 +87,7 @@ class AuditPage(QWidget):
         self.summary: RoundSummary | None = None
         self.report: audit.ChainReport | None = None
         self._reads = OneAtATime()
+        self._events: audit_views.EventPage | None = None  # read along with the check
         self._total = 0
         self._scopes: list[str] = []
         self._submissions: list[str] = []
@@ -249,8 +250,11 @@ class AuditPage(QWidget):
         self._reads(self._check)
 
     def _check(self) -> None:
+        events = self._events_reader()
+
         def verify(progress: Callable[[int, int, str], None]) -> audit.ChainReport:
-            progress(0, 0, "Checking every event of the audit trail")
+            progress(0, 0, "Reading the newest events")
+            self._events = events()  # in the worker too: thousands of rows
             return self.workspace.read(audit.verify_chain, progress)
 
         # Off the GUI thread: a hub's trail runs to hundreds of thousands of events. The
@@ -264,16 +268,27 @@ class AuditPage(QWidget):
         else:
             self.verdict.setText(verdict_html(self.report))
             self.verdict.setProperty("intact", self.report.intact)
-        self._load_events()
+        if self._events is not None:
+            self._show_events(self._events)
+        else:
+            self._load_events()
+        self._events = None
 
-    def _load_events(self) -> None:
+    def _events_reader(self) -> Callable[[], audit_views.EventPage]:
+        """The read of the events the filters choose, to run on any thread."""
         submission = self.submission_value() if self.submission.isEnabled() else ""
-        page = self.workspace.read(
+        round_ref, person = self._round_ref(), self.person_value() or None
+        return lambda: self.workspace.read(
             audit_views.list_events,
-            round_ref=self._round_ref(),
+            round_ref=round_ref,
             submission=submission or None,
-            person=self.person_value() or None,
+            person=person,
         )
+
+    def _load_events(self, *_: object) -> None:
+        self._show_events(self._events_reader()())
+
+    def _show_events(self, page: audit_views.EventPage) -> None:
         broken = self.report.broken_at if self.report is not None else None
         self.model.set_events(page.events, broken)
         self._show_count(page.total)

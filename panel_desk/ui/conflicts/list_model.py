@@ -26,6 +26,13 @@ class Column:
     searched: bool = True  # its text is part of what the filter words are looked for in
 
 
+@dataclass(frozen=True)
+class Prepared:
+    rows: list[Any]
+    texts: dict[int, tuple[str, ...]]
+    haystack: dict[int, str]
+
+
 class ListTableModel(QAbstractTableModel):
     def __init__(
         self, columns: Sequence[Column], row_id: Callable[[Any], int], parent: object = None
@@ -44,15 +51,21 @@ class ListTableModel(QAbstractTableModel):
 
     # --- loading, filtering, sorting -------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._all = list(rows)
-        self._texts = {self._row_id(r): tuple(c.text(r) for c in self.columns) for r in self._all}
+    def prepare(self, rows: Sequence[Any]) -> Prepared:
+        """Each row's texts and search words. Touches no Qt object, so a background read
+        can do it in its worker: for 20,000 rows it is the slow part of showing them."""
+        all_ = list(rows)
+        texts = {self._row_id(r): tuple(c.text(r) for c in self.columns) for r in all_}
         searched = [n for n, c in enumerate(self.columns) if c.searched]
-        self._haystack = {
-            key: " ".join(texts[n] for n in searched).casefold()
-            for key, texts in self._texts.items()
+        haystack = {
+            key: " ".join(values[n] for n in searched).casefold() for key, values in texts.items()
         }
+        return Prepared(all_, texts, haystack)
+
+    def set_rows(self, rows: Sequence[Any] | Prepared) -> None:
+        prepared = rows if isinstance(rows, Prepared) else self.prepare(rows)
+        self.beginResetModel()
+        self._all, self._texts, self._haystack = prepared.rows, prepared.texts, prepared.haystack
         self._refresh_visible()
         self.endResetModel()
 
