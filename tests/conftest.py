@@ -57,6 +57,9 @@ BOTH_ENGINES = (
     "tests/services/test_audit.py",
     "tests/services/test_audit_trail.py",
     "tests/services/test_demo.py",
+    # Reviewer packets issued from a hub (the reviewer's own database is SQLite).
+    "tests/services/test_packets.py",
+    "tests/services/test_packet_returns.py",
     "tests/pg/",
 )
 """Test modules (or folders) whose tests run on SQLite and on PostgreSQL."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -328,7 +327,9 @@ BAD = {
     "changed member": lambda w, p, o: changed(
         p, o, lambda m: m.update({"packet.json": m["packet.json"].replace(b"met", b"MET", 1)})
     ),
-    "future format": lambda w, p, o: _resigned(w, p, o, _hub_signer(w), format_version=packet_content.FORMAT + 1),
+    "future format": lambda w, p, o: _resigned(
+        w, p, o, _hub_signer(w), format_version=packet_content.FORMAT + 1
+    ),
     "foreign authority": lambda w, p, o: _resigned(
         w,
         p,
@@ -441,10 +442,10 @@ def test_a_member_of_the_secretariat_without_an_enrolled_key_is_told_how(world: 
 
 
 def test_a_hub_without_its_authority_says_how_to_set_it_up(demo_path: Path, tmp_path: Path):
-    connection = sqlite3.connect(demo_path)  # the demo may have made one: this hub has not
-    connection.executescript("DELETE FROM person_certificate; DELETE FROM certificate_authority;")
-    connection.close()
     hub = open_database(demo_path)
+    with hub.engine.begin() as connection:  # the demo may have made one: this hub has not
+        connection.exec_driver_sql("DELETE FROM person_certificate")
+        connection.exec_driver_sql("DELETE FROM certificate_authority")
     secretariat = next(p.email for p in hub.read(roster.list_people) if "secretariat" in p.roles)
     with pytest.raises(BadInput, match="keys authority-init"):
         hub.run(

@@ -355,3 +355,85 @@ def test_a_bad_row_after_good_ones_leaves_the_round_empty(
     assert fingerprint(gateway_round) == before
     count = gateway_round.read(lambda s: s.scalar(select(func.count()).select_from(Submission)))
     assert count == 0
+
+
+# --- documents' bytes in the database (services/document_store.py) ------------------------
+
+
+def _import_two(db: Database, files, write_csv) -> None:
+    db.run(
+        submissions.import_submissions,
+        write_csv("s.csv", files.header, files.row("S-01"), files.row("S-02")),
+        "GW-T-01",
+        files.folder,
+    )
+
+
+def test_documents_are_kept_in_the_database_and_open_without_the_file_store(
+    gateway_round: Database, submission_files, write_csv
+) -> None:
+    from panel_desk.services import submission_views
+    from panel_desk.store.models import DocumentContent
+
+    _import_two(gateway_round, submission_files, write_csv)
+    documents = gateway_round.read(lambda s: s.scalars(select(Document)).all())
+    held = gateway_round.read(
+        lambda s: dict(s.execute(select(DocumentContent.sha256, DocumentContent.content)).all())
+    )
+    assert {d.sha256 for d in documents} == set(held)
+    for blob in [p for p in gateway_round.blobs.root.rglob("*") if p.is_file()]:
+        blob.unlink()  # another machine: this one's file store is not there
+
+    opened = gateway_round.read(submission_views.copy_document_for_viewing, documents[0].id)
+
+    assert opened.name == documents[0].name
+    assert opened.read_bytes() == (submission_files.folder / documents[0].name).read_bytes()
+
+
+def test_a_document_from_before_the_database_kept_them_is_read_from_disk_and_adopted(
+    gateway_round: Database, submission_files, write_csv
+) -> None:
+    from sqlalchemy import delete
+
+    from panel_desk.services import document_store
+    from panel_desk.store.models import DocumentContent
+
+    _import_two(gateway_round, submission_files, write_csv)
+    gateway_round.run(lambda s: s.execute(delete(DocumentContent)))  # as before 0009
+    stored = gateway_round.read(
+        lambda s: [
+            document_store.Stored(d.name, d.sha256, d.blob_path)
+            for d in s.scalars(select(Document))
+        ]
+    )
+
+    read = gateway_round.read(document_store.read_contents, stored)
+    gateway_round.run(document_store.read_contents, stored, adopt=True)
+    for blob in [p for p in gateway_round.blobs.root.rglob("*") if p.is_file()]:
+        blob.unlink()
+    again = gateway_round.read(document_store.read_contents, stored)
+
+    assert read == again and set(read) == {d.sha256 for d in stored}
+    gateway_round.run(lambda s: s.execute(delete(DocumentContent)))
+    with pytest.raises(BadInput, match="neither in the database nor in this machine's"):
+        gateway_round.read(document_store.read_contents, stored)
+
+
+def test_a_document_over_the_size_limit_is_refused_naming_it_and_changes_nothing(
+    gateway_round: Database, submission_files, write_csv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from panel_desk.services import document_store
+
+    monkeypatch.setattr(document_store, "MAX_DOCUMENT_BYTES", 1024 * 1024)
+    files = submission_files
+    source = write_csv("s.csv", files.header, files.row("S-01"), files.row("S-02"))
+    big = next(p for p in sorted(files.folder.iterdir()) if "S-02" in p.name)
+    big.write_bytes(b"%PDF-1.4\n" + b"x" * (1024 * 1024))
+    before = _submissions(gateway_round)
+
+    with pytest.raises(BadInput) as refused:
+        gateway_round.run(submissions.import_submissions, source, "GW-T-01", files.folder)
+
+    assert big.name in refused.value.problem and "at most 1 MB" in refused.value.problem
+    assert refused.value.where == "row 3, column documents"
+    assert _submissions(gateway_round) == before
