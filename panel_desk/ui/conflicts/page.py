@@ -38,7 +38,7 @@ from panel_desk.services.rounds import RoundSummary
 from panel_desk.services.vocabulary import Role
 from panel_desk.ui.conflicts.commands import FlagDecision
 from panel_desk.ui.conflicts.dialogs import DecisionDialog
-from panel_desk.ui.conflicts.list_model import Column, ListTableModel
+from panel_desk.ui.conflicts.list_model import Column, ListTableModel, Prepared
 from panel_desk.ui.conflicts.organisations import OrganisationsDialog
 from panel_desk.ui.conflicts.render import flag_colour, flag_html, rule_text
 from panel_desk.ui.dialogs import show_bad_input
@@ -230,20 +230,23 @@ class ConflictsPage(QWidget):
         """Off the GUI thread (a 20,000-submission round holds hundreds of thousands of
         flags); Cancel leaves the page usable and says what it does not show."""
         keep = keep if keep is not None else (self._chosen.id if self._chosen else None)
-        flags: list[FlagView] = []
+        flags: Prepared | list[FlagView] = []
         in_database = 0
         if self.summary is not None:
             round_id, ref, words = self.summary.id, self.summary.ref, self.filter.text()
 
-            def read(progress: Progress) -> tuple[int, list[FlagView]]:
+            def read(progress: Progress) -> tuple[int, Prepared]:
                 progress(0, 0, f"Counting the conflict flags of {ref}")
                 total = self.workspace.read(conflicts.count_flags, round_id)
                 if total <= HELD:
-                    return 0, self.workspace.read(conflicts.list_flags, round_id, progress=progress)
-                found = self.workspace.read(
-                    conflicts.list_flags, round_id, search=words, limit=HELD, progress=progress
-                )
-                return total, found
+                    total = 0
+                    found = self.workspace.read(conflicts.list_flags, round_id, progress=progress)
+                else:
+                    found = self.workspace.read(
+                        conflicts.list_flags, round_id, search=words, limit=HELD, progress=progress
+                    )
+                progress(len(found), len(found), "Preparing the table")
+                return total, self.model.prepare(found)  # its texts, here in the worker
 
             try:
                 in_database, flags = run_in_background(
