@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from panel_desk import __version__
 from panel_desk.cli import (
@@ -30,6 +29,7 @@ from panel_desk.cli import (
 )
 from panel_desk.cli import moderation as moderation_commands
 from panel_desk.cli.common import Commands, add_common
+from panel_desk.cli.gui_launch import cmd_gui
 from panel_desk.errors import BadInput, Cancelled, VerificationFailed
 
 COMMAND_MODULES = [
@@ -48,17 +48,6 @@ COMMAND_MODULES = [
     registers,
 ]
 """Each has `register(commands)`; a capability adds its module here."""
-
-
-def cmd_gui(args: argparse.Namespace) -> int:
-    from panel_desk.ui.app import run_gui  # Qt only when the GUI is wanted
-
-    return run_gui(
-        db=getattr(args, "db", None),
-        as_email=getattr(args, "as_email", None),
-        screenshot=Path(args.screenshot) if args.screenshot else None,
-        view=args.view,
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:

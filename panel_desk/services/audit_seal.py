@@ -16,11 +16,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import keyring
-from keyring.errors import KeyringError
-
-from panel_desk.crypto import keystore
+if TYPE_CHECKING:
+    import keyring
 
 SERVICE = "panel_desk audit seal"
 USERNAME = "head-hmac-key"
@@ -64,6 +63,13 @@ def seal_key(create: bool = True) -> SealKey | None:
     when no keyring can hold one. The keyring is chosen by the same rule as for private
     keys (crypto/keystore.py): a backend that keeps secrets in clear is used only when the
     user named it, so a stray keyrings.alt never holds the seal key in plain text."""
+    # Imported here: the keyring and the key store (cryptography) are a fifth of a second
+    # at every start of the app, which reads before it records anything.
+    import keyring
+    from keyring.errors import KeyringError
+
+    from panel_desk.crypto import keystore
+
     try:
         active = keyring.get_keyring()
     except Exception:  # a backend named in the settings that cannot load: keyring_choice says

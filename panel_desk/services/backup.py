@@ -58,7 +58,7 @@ from panel_desk.services.progress import Progress, no_progress
 from panel_desk.store.blobs import BlobStore
 from panel_desk.store.database import Database, blob_root
 from panel_desk.store.engine import database_url, sqlite_path
-from panel_desk.store.migrate import ScriptDirectory, alembic_config
+from panel_desk.store.migrate import alembic_config
 
 FORMAT = "panel_desk-backup"
 VERSION = 1
@@ -222,6 +222,8 @@ class RestoreResult:
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory  # only when restoring: slow to import
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return {rev.revision for rev in script.walk_revisions()}
 

@@ -39,9 +39,13 @@ def _environment(home: Path) -> dict[str, str]:
     return env
 
 
-def _probe(database: Path, runs: int, env: dict[str, str]) -> tuple[float, dict[str, Any]]:
-    """(seconds from launch to the window shown, what the probe measured)."""
+def _probe(
+    database: Path, runs: int, env: dict[str, str], round_ref: str | None = None
+) -> tuple[float, dict[str, Any]]:
+    """(seconds from launch to the window shown on `round_ref`, what the probe measured)."""
     command = [sys.executable, "-m", PROBE, "--db", str(database), "--runs", str(runs)]
+    if round_ref:
+        command += ["--round", round_ref]
     started = time.perf_counter()
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -72,7 +76,7 @@ def gui_figures(database: Path, round_ref: str, runs: int) -> list[Figure]:
         env = _environment(Path(home))
         for _ in range(runs):
             baseline.append(_import_qt(env))
-            seconds, measured = _probe(database, runs, env)
+            seconds, measured = _probe(database, runs, env, round_ref)
             shown.append(seconds)
             probes.append(measured)
     rows = probes[0]["rows"]

@@ -14,13 +14,11 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from panel_desk.services import annotations, annual_returns
-from panel_desk.services.registers import ApprovalEntry, CredentialEntry, build_registers
-from panel_desk.services.signed_decisions import signed_rounds
 from panel_desk.store.models import (
     AuditEvent,
     LineageLink,
@@ -30,6 +28,14 @@ from panel_desk.store.models import (
     Stage,
     Submission,
 )
+
+if TYPE_CHECKING:
+    from panel_desk.services import annotations, annual_returns
+    from panel_desk.services.registers import ApprovalEntry, CredentialEntry
+
+# Registers, annual returns and sign-off (with its signing code) are imported where a chain
+# or a history is read: the detail pane asks `chain_if_linked` at every start of the app,
+# and for an unlinked submission needs none of them.
 
 ROLE = {
     Stage.GATEWAY: "Proposal",
@@ -129,6 +135,8 @@ def _packs(session: Session, round_refs: set[str]) -> dict[str, list[tuple[datet
 
 def chain_for(session: Session, submission_id: int) -> Chain:
     """The lineage `submission_id` is part of, each step with its decision."""
+    from panel_desk.services.signed_decisions import signed_rounds
+
     tree = _tree(session, submission_id)
     ids = [sid for sid, _ in tree]
     rows = {
@@ -218,12 +226,17 @@ class CredentialHistory:
 
 def credential_choices(session: Session) -> list[CredentialEntry]:
     """Every credential ever endorsed, by title."""
+    from panel_desk.services.registers import build_registers
+
     return list(build_registers(session).credentials)
 
 
 def credential_history(
     session: Session, credential_id: int, as_of: date | None = None
 ) -> CredentialHistory:
+    from panel_desk.services import annotations, annual_returns
+    from panel_desk.services.registers import build_registers
+
     registers = build_registers(session, as_of)
     return CredentialHistory(
         registers.credential(credential_id),
@@ -255,4 +268,6 @@ def attached_returns(session: Session, submission_id: int) -> list[annual_return
     )
     if stage != Stage.PERIODIC_REVIEW:
         return []
+    from panel_desk.services import annual_returns
+
     return annual_returns.returns_for_submission(session, submission_id)

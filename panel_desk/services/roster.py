@@ -231,14 +231,18 @@ class PersonSummary:
 
 
 def list_people(session: Session) -> list[PersonSummary]:
-    people = session.scalars(
-        select(Person).options(selectinload(Person.roles)).order_by(Person.name)
+    # Plain rows, not Person objects: the app reads the whole roster (thousands on a big
+    # call) at every start, and loading each person's details took most of that time.
+    roles: dict[int, list[str]] = {}
+    for person_id, role in session.execute(select(PersonRole.person_id, PersonRole.role)):
+        roles.setdefault(person_id, []).append(role)
+    order = {role.value: n for n, role in enumerate(Role)}
+    people = session.execute(
+        select(Person.id, Person.email, Person.name).order_by(Person.name, Person.id)
     )
     return [
-        PersonSummary(
-            p.email, p.name, tuple(sorted((r.role for r in p.roles), key=list(Role).index))
-        )
-        for p in people
+        PersonSummary(email, name, tuple(sorted(roles.get(person_id, ()), key=order.__getitem__)))
+        for person_id, email, name in people
     ]
 
 

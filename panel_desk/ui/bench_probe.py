@@ -1,7 +1,8 @@
 """The Qt side of `panel-desk bench`: run as its own process by services/bench_gui.py.
 
-`python -m panel_desk.ui.bench_probe --db PATH --runs N` starts the app as `panel-desk
---db PATH` does (the same imports, the same main window on the database's round), prints
+`python -m panel_desk.ui.bench_probe --db PATH --runs N [--round REF]` starts the app as
+`panel-desk --db PATH` does (the same imports, the same main window, on REF as if it was
+the round last open), prints
 `shown` once the window is on screen (the parent times the cold start up to that line),
 then times the submissions table as someone uses it, each run from a fresh load:
 
@@ -52,24 +53,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m panel_desk.ui.bench_probe")
     parser.add_argument("--db", required=True)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--round", help="the round the window opens on (default: as the app)")
     args = parser.parse_args(argv)
 
     from PySide6.QtCore import QSettings, Qt
 
-    import panel_desk.cli.app  # noqa: F401  (what `panel-desk` imports before the GUI)
+    import panel_desk.cli.gui_launch  # noqa: F401  (what `panel-desk` imports before the GUI)
     from panel_desk.services.database import open_database
-    from panel_desk.ui.app import _application, choose_workspace
-    from panel_desk.ui.main_window import MainWindow
+    from panel_desk.ui.app import _application, choose_workspace, settle_after_start
+    from panel_desk.ui.main_window import SETTINGS_ROUND, MainWindow
 
     app = _application()
     database = open_database(args.db)
     workspace = choose_workspace(database, None, interactive=False)
     scratch = tempfile.TemporaryDirectory(prefix="panel-desk-bench-")
     settings = QSettings(str(Path(scratch.name) / "settings.ini"), QSettings.Format.IniFormat)
+    if args.round:
+        settings.setValue(SETTINGS_ROUND, args.round)  # as if it was the last one open
     window = MainWindow(workspace, settings)
     window.show()
     app.processEvents()
     print(SHOWN, flush=True)
+    settle_after_start()  # as run_gui does once the window is up
 
     page = window.submissions_page
     view = page.submissions

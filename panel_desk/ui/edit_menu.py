@@ -32,17 +32,21 @@ class PageUndo:
         self.group = QUndoGroup(window)
         self.stacks: dict[QWidget, QUndoStack] = {}
         for page in pages:
-            stack = undo_stack_of(page)
-            if stack is not None:
-                self.stacks[page] = stack
-                self.group.addStack(stack)
-                _give_up_keys(page)
+            self.add_page(page)
         self.undo_action = self._action(
             self.group.createUndoAction(window, "&Undo"), UNDO_KEYS, "Undo the last edit here"
         )
         self.redo_action = self._action(
             self.group.createRedoAction(window, "&Redo"), REDO_KEYS, "Redo what was undone"
         )
+
+    def add_page(self, page: QWidget) -> None:
+        """A page built after the window (pages are built as first shown)."""
+        stack = undo_stack_of(page)
+        if stack is not None:
+            self.stacks[page] = stack
+            self.group.addStack(stack)
+            _give_up_keys(page)
 
     @staticmethod
     def _action(action: QAction, keys: Sequence[str], label: str) -> QAction:

@@ -2,7 +2,9 @@
 
 It composes; it does not own behaviour. Pages (ui/views.py) show the current round and
 do their own work through services; the window keeps the menus, the status bar, and the
-layout in QSettings (geometry, splitters, table columns, the last round and page). Edit ▸
+layout in QSettings (geometry, splitters, table columns, the last round and page). Pages
+are built the first time they are shown (ui/lazy_page.py): `pages` and `page(title)` build
+them on demand, so the window appears after building one page, not fourteen. Edit ▸
 Undo acts on the current page's undo stack (ui/edit_menu.py); while there are no rounds the
 pages give way to what to do first (ui/help/first_steps.py). Opening another database is
 the app's work (ui/app.py): the window only says which was chosen.
@@ -27,34 +29,21 @@ from PySide6.QtWidgets import (
 
 from panel_desk.services import rounds
 from panel_desk.services.vocabulary import Role
-from panel_desk.ui.appeals.page import AppealsPage
-from panel_desk.ui.assignment.page import AssignmentPage
-from panel_desk.ui.audit.page import AuditPage
 from panel_desk.ui.backup_actions import add_backup_actions
-from panel_desk.ui.conflicts.page import ConflictsPage
 from panel_desk.ui.database_menu import RecentMenu, choose_database_file, choose_hub_url
 from panel_desk.ui.edit_menu import PageUndo
-from panel_desk.ui.evaluation.page import EvaluationPage
-from panel_desk.ui.help.about import show_about
 from panel_desk.ui.help.first_steps import FirstSteps
-from panel_desk.ui.help.shortcuts import ShortcutsDialog, registered_shortcuts
-from panel_desk.ui.lineage.page import CredentialHistoryPage
-from panel_desk.ui.moderation.page import ModerationPage
-from panel_desk.ui.moderation.ranking_page import RankingPage
-from panel_desk.ui.registers.page import RegistersPage
-from panel_desk.ui.returns.laptop_page import LaptopExchangePage
-from panel_desk.ui.returns.page import ReturnsPage
-from panel_desk.ui.review_editor.page import MyReviewsPage
-from panel_desk.ui.rounds import setup
+from panel_desk.ui.help.shortcuts import ShortcutsDialog
+from panel_desk.ui.lazy_page import lazy
 from panel_desk.ui.rounds.navigator import RoundsNavigator
-from panel_desk.ui.rounds.new_round import new_round
-from panel_desk.ui.settings.dialog import SettingsDialog
-from panel_desk.ui.signoff.page import SignOffPage
 from panel_desk.ui.submissions.detail import SubmissionDetailPane
 from panel_desk.ui.submissions.page import SubmissionsPage
 from panel_desk.ui.submissions.view import SubmissionsView
 from panel_desk.ui.views import PageFactory, RoundPage
 from panel_desk.ui.workspace import Workspace
+
+# The dialogs behind menu commands (import files, new round, settings, about) are imported
+# when first used, in the methods below: none of them is needed to show the window.
 
 SETTINGS_GEOMETRY = "main_window/geometry"
 SETTINGS_STATE = "main_window/state"
@@ -64,23 +53,34 @@ SETTINGS_TABLE = "main_window/submissions_header"
 SETTINGS_ROUND = "main_window/round"
 SETTINGS_PAGE = "main_window/page"
 
+SECRETARIAT, EAG, MODERATOR, REVIEWER = Role.SECRETARIAT, Role.EAG, Role.MODERATOR, Role.REVIEWER
+
 PAGES: list[PageFactory] = [
-    MyReviewsPage,
-    LaptopExchangePage,
+    lazy("panel_desk.ui.review_editor.page:MyReviewsPage", "My reviews", REVIEWER),
+    lazy("panel_desk.ui.returns.laptop_page:LaptopExchangePage", "Packets and returns", REVIEWER),
     SubmissionsPage,
-    ConflictsPage,
-    AssignmentPage,
-    ReturnsPage,
-    ModerationPage,
-    RankingPage,
-    SignOffPage,
-    AppealsPage,
-    RegistersPage,
-    CredentialHistoryPage,
-    EvaluationPage,
-    AuditPage,
+    lazy("panel_desk.ui.conflicts.page:ConflictsPage", "Conflicts", SECRETARIAT),
+    lazy("panel_desk.ui.assignment.page:AssignmentPage", "Assignment", SECRETARIAT),
+    lazy("panel_desk.ui.returns.page:ReturnsPage", "Returns", SECRETARIAT),
+    lazy("panel_desk.ui.moderation.page:ModerationPage", "Moderation", MODERATOR, SECRETARIAT, EAG),
+    lazy(
+        "panel_desk.ui.moderation.ranking_page:RankingPage", "Ranking", MODERATOR, SECRETARIAT, EAG
+    ),
+    lazy("panel_desk.ui.signoff.page:SignOffPage", "Sign-off", EAG, SECRETARIAT),
+    lazy("panel_desk.ui.appeals.page:AppealsPage", "Appeals", SECRETARIAT),
+    lazy("panel_desk.ui.registers.page:RegistersPage", "Registers", SECRETARIAT, EAG),
+    lazy(
+        "panel_desk.ui.lineage.page:CredentialHistoryPage",
+        "Credential history",
+        SECRETARIAT,
+        EAG,
+        MODERATOR,
+    ),
+    lazy("panel_desk.ui.evaluation.page:EvaluationPage", "Evaluation", SECRETARIAT, EAG),
+    lazy("panel_desk.ui.audit.page:AuditPage", "Audit", SECRETARIAT, EAG),
 ]
-"""Every page, in tab order; a capability adds its page here."""
+"""Every page, in tab order; a capability adds its page here: its class, or (so that it is
+imported only when first shown) `lazy("module:Class", title, roles…)`."""
 
 
 class MainWindow(QMainWindow):
@@ -103,17 +103,15 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("pages")
         self.tabs.setDocumentMode(True)
-        self.pages: list[QWidget] = []
-        for factory in pages if pages is not None else PAGES:
-            if workspace.role in factory.roles:
-                page = factory(workspace)
-                assert isinstance(page, RoundPage), f"{factory} is not a RoundPage"
-                self.pages.append(page)
-                self.tabs.addTab(page, factory.title)
-                status = getattr(page, "status", None)
-                if status is not None:
-                    status.connect(lambda text: self.statusBar().showMessage(text, 10_000))
-        self.undo = PageUndo(self, self.pages)
+        self.factories = [
+            f for f in (pages if pages is not None else PAGES) if workspace.role in f.roles
+        ]
+        self._built: dict[int, QWidget] = {}  # tab index → page; the rest hold a stand-in
+        for factory in self.factories:
+            stand_in = QWidget()
+            stand_in.setObjectName("pageNotYetBuilt")
+            self.tabs.addTab(stand_in, factory.title)
+        self.undo = PageUndo(self, [])
         self.page_stack = QStackedWidget()  # the pages, or what to do first without rounds
         self.page_stack.addWidget(self.tabs)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -142,17 +140,66 @@ class MainWindow(QMainWindow):
         self.page_stack.addWidget(self.first_steps)
 
         self._stale: set[QWidget] = set()  # pages not yet showing the current round
+        self._rounds_chosen = 0  # how often the navigator has said which round
         self.navigator.round_chosen.connect(self._round_chosen)
         self.tabs.currentChanged.connect(self._page_changed)
         self._restore()
+        self._build(self.tabs.currentIndex())
         self.undo.page_shown(self.tabs.currentWidget())
         self.reload()
+
+    # --- pages, built as they are first shown ----------------------------------------------
+
+    @property
+    def pages(self) -> list[QWidget]:
+        """Every page the acting role has, in tab order (building those not yet built)."""
+        return [self._build(index) for index in range(len(self.factories))]
+
+    def built_pages(self) -> list[QWidget]:
+        return [self._built[index] for index in sorted(self._built)]
+
+    def page(self, title: str) -> QWidget:
+        index = next(n for n, f in enumerate(self.factories) if f.title == title)
+        return self._build(index)
+
+    def _build(self, index: int) -> QWidget:
+        """The page at tab `index`, built (in place of its stand-in) if it is not yet."""
+        page = self._built.get(index)
+        if page is not None or index < 0:
+            return page  # type: ignore[return-value]  (index -1: no tabs at all)
+        factory = self.factories[index]
+        # Made as the tab widget's child: a page made without a parent is a window of its
+        # own until the tab takes it, and (the main window being shown) takes the focus.
+        page = factory(self.workspace, self.tabs)
+        assert isinstance(page, RoundPage), f"{factory} is not a RoundPage"
+        self._built[index] = page
+        current = self.tabs.currentIndex()
+        blocked = self.tabs.blockSignals(True)  # the page is swapped in, not newly chosen
+        try:
+            stand_in = self.tabs.widget(index)
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, factory.title)
+            self.tabs.setCurrentIndex(current)
+        finally:
+            self.tabs.blockSignals(blocked)
+        stand_in.deleteLater()
+        status = getattr(page, "status", None)
+        if status is not None:
+            status.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.undo.add_page(page)
+        if isinstance(page, SubmissionsPage):
+            self._restore_submissions(page)
+        self._stale.add(page)  # shows the current round when it is shown
+        return page
 
     # --- the Submissions page, which every role has ---------------------------------------
 
     @property
     def submissions_page(self) -> SubmissionsPage:
-        return next(p for p in self.pages if isinstance(p, SubmissionsPage))
+        index = next(n for n, f in enumerate(self.factories) if f is SubmissionsPage)
+        page = self._build(index)
+        assert isinstance(page, SubmissionsPage)
+        return page
 
     @property
     def submissions(self) -> SubmissionsView:
@@ -161,9 +208,6 @@ class MainWindow(QMainWindow):
     @property
     def detail(self) -> SubmissionDetailPane:
         return self.submissions_page.detail
-
-    def page(self, title: str) -> QWidget:
-        return next(p for p in self.pages if type(p).title == title)
 
     # --- actions and menus ---------------------------------------------------------------
 
@@ -234,11 +278,11 @@ class MainWindow(QMainWindow):
         rounds_action = self._action("Go to the &rounds", self.navigator.setFocus, "Ctrl+1")
         page_actions = [
             self._action(
-                f"Show {type(page).title}",
+                f"Show {factory.title}",
                 lambda _checked=False, index=index: self._show_page(index),
                 f"Alt+{index + 1}" if index < 9 else None,  # Alt+1 to Alt+9
             )
-            for index, page in enumerate(self.pages)
+            for index, factory in enumerate(self.factories)
         ]
         next_round = self._action("&Next round", lambda: self.navigator.step(1), "Ctrl+PgDown")
         previous_round = self._action(
@@ -246,10 +290,7 @@ class MainWindow(QMainWindow):
         )
         refresh = self._action("&Refresh", self.reload, "F5")
         shortcuts = self._action("&Keyboard shortcuts", self.show_shortcuts, "F1")
-        about = self._action(
-            "&About panel_desk",
-            lambda: show_about(self, self.workspace.db.display_name, self.settings),
-        )
+        about = self._action("&About panel_desk", self._show_about)
         for action in (self.undo.undo_action, self.undo.redo_action):
             self.addAction(action)
 
@@ -309,12 +350,14 @@ class MainWindow(QMainWindow):
         current = (
             select or self.navigator.current_ref() or str(self.settings.value(SETTINGS_ROUND, ""))
         )
+        chosen_before = self._rounds_chosen
         self.navigator.show_rounds(summaries, current)
         self.page_stack.setCurrentWidget(self.tabs if summaries else self.first_steps)
         if not summaries:
-            for page in self.pages:
+            self._stale.clear()
+            for page in self.built_pages():
                 page.show_round(None)
-        elif current and current == self.navigator.current_ref():
+        elif self._rounds_chosen == chosen_before and current == self.navigator.current_ref():
             self._round_chosen(current)  # the same round: the navigator did not signal
         self._update_status()
 
@@ -322,23 +365,25 @@ class MainWindow(QMainWindow):
         return self.navigator.rounds.find(self.navigator.current_ref())
 
     def _round_chosen(self, ref: str) -> None:
+        self._rounds_chosen += 1
         summary = self.navigator.rounds.find(ref)
         if summary is None:
             return
-        page = self.tabs.currentWidget()
+        page = self._build(self.tabs.currentIndex())
         if page is not None:
+            self._stale.discard(page)
             page.show_round(summary)
-        self._stale = {p for p in self.pages if p is not page}
+        self._stale = {p for p in self.built_pages() if p is not page}
         self.settings.setValue(SETTINGS_ROUND, ref)
         self._update_status()
 
-    def _page_changed(self, _index: int) -> None:
-        page = self.tabs.currentWidget()
+    def _page_changed(self, index: int) -> None:
+        page = self._build(index)
         self.undo.page_shown(page)
         if page in self._stale:
             self._stale.discard(page)
             page.show_round(self._current_summary())
-        self.settings.setValue(SETTINGS_PAGE, type(page).title if page else "")
+        self.settings.setValue(SETTINGS_PAGE, self.factories[index].title if page else "")
 
     def _update_status(self) -> None:
         summary = self._current_summary()
@@ -358,19 +403,27 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 10_000)
 
     def _import_roster(self) -> None:
+        from panel_desk.ui.rounds import setup
+
         self._after_change(setup.import_roster(self, self.workspace))
 
     def _import_submissions(self) -> None:
         ref = self.navigator.current_ref()
         if ref:
+            from panel_desk.ui.rounds import setup
+
             self._after_change(setup.import_submissions(self, self.workspace, ref))
 
     def _run_screening(self) -> None:
         ref = self.navigator.current_ref()
         if ref:
+            from panel_desk.ui.rounds import setup
+
             self._after_change(setup.run_screening(self, self.workspace, ref))
 
     def _new_round(self) -> None:
+        from panel_desk.ui.rounds.new_round import new_round
+
         ref = new_round(self, self.workspace, self.settings)
         if ref:
             self.reload(select=ref)
@@ -389,41 +442,61 @@ class MainWindow(QMainWindow):
             self.open_requested.emit(url)
 
     def _show_settings(self) -> None:
+        from panel_desk.ui.settings.dialog import SettingsDialog
+
         SettingsDialog(self.settings, self).exec()
 
+    def _show_about(self) -> None:
+        from panel_desk.ui.help.about import show_about
+
+        show_about(self, self.workspace.db.display_name, self.settings)
+
     def show_shortcuts(self) -> ShortcutsDialog:
+        """Every page's shortcuts are listed, so every page is built first."""
+        from panel_desk.ui.help.shortcuts import registered_shortcuts
+
         dialog = ShortcutsDialog(registered_shortcuts(self, self.pages), self)
         dialog.open()
         return dialog
 
     # --- window state --------------------------------------------------------------------
 
-    def _restored(self) -> list[tuple[str, Callable[[QByteArray], object]]]:
-        return [
-            (SETTINGS_GEOMETRY, self.restoreGeometry),
-            (SETTINGS_STATE, self.restoreState),
-            (SETTINGS_SPLITTER, self.splitter.restoreState),
-            (SETTINGS_PAGE_SPLITTER, self.submissions_page.splitter.restoreState),
-            (SETTINGS_TABLE, self.submissions.table.horizontalHeader().restoreState),
-        ]
-
-    def _restore(self) -> None:
-        for key, restore in self._restored():
+    def _restore_each(self, restored: list[tuple[str, Callable[[QByteArray], object]]]) -> None:
+        for key, restore in restored:
             value = self.settings.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+
+    def _restore(self) -> None:
+        self._restore_each(
+            [
+                (SETTINGS_GEOMETRY, self.restoreGeometry),
+                (SETTINGS_STATE, self.restoreState),
+                (SETTINGS_SPLITTER, self.splitter.restoreState),
+            ]
+        )
         title = str(self.settings.value(SETTINGS_PAGE, ""))
-        for index, page in enumerate(self.pages):
-            if type(page).title == title:
+        for index, factory in enumerate(self.factories):
+            if factory.title == title:
                 self.tabs.setCurrentIndex(index)
+
+    def _restore_submissions(self, page: SubmissionsPage) -> None:
+        self._restore_each(
+            [
+                (SETTINGS_PAGE_SPLITTER, page.splitter.restoreState),
+                (SETTINGS_TABLE, page.submissions.table.horizontalHeader().restoreState),
+            ]
+        )
 
     def save_state(self) -> None:
         self.settings.setValue(SETTINGS_GEOMETRY, self.saveGeometry())
         self.settings.setValue(SETTINGS_STATE, self.saveState())
         self.settings.setValue(SETTINGS_SPLITTER, self.splitter.saveState())
-        self.settings.setValue(SETTINGS_PAGE_SPLITTER, self.submissions_page.splitter.saveState())
-        header = self.submissions.table.horizontalHeader()
-        self.settings.setValue(SETTINGS_TABLE, header.saveState())
+        page = next((p for p in self.built_pages() if isinstance(p, SubmissionsPage)), None)
+        if page is not None:  # not built: its layout was not changed, keep the one saved
+            self.settings.setValue(SETTINGS_PAGE_SPLITTER, page.splitter.saveState())
+            header = page.submissions.table.horizontalHeader()
+            self.settings.setValue(SETTINGS_TABLE, header.saveState())
         self.settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

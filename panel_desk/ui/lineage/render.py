@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
 
-from panel_desk.services.annual_returns import ReturnView
 from panel_desk.services.lineage_views import Chain, CredentialHistory, Step
+
+if TYPE_CHECKING:  # for hints only: annual returns import sign-off, keys and signing
+    from panel_desk.services.annual_returns import ReturnView
 
 CSS = """
 h2 { font-size: 13px; margin: 14px 0 4px 0; border-bottom: 1px solid #c8c8c8; }

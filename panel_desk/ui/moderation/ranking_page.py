@@ -184,7 +184,8 @@ class RankingPage(QWidget):
         self.move_button = QPushButton("Move the cut-line…")
         self.move_button.setObjectName("moveCutline")
         self.move_button.clicked.connect(self.move_action.trigger)
-        self.move_button.setVisible(self.chair)
+        if not self.chair:  # never setVisible(True): not yet in a widget, it would be a window
+            self.move_button.hide()
         self.goto_button = QPushButton("Go to the cut-line")
         self.goto_button.setObjectName("goToCutline")
         self.goto_button.setToolTip("Ctrl+G")

@@ -127,8 +127,8 @@ class SignOffPage(QWidget):
         for button in (self.sign_button, self.export_button, self.verify_button):
             actions.addWidget(button)
         actions.addStretch(1)
-        self.sign_button.setVisible(self.eag)
-        self.export_button.setVisible(not self.eag)
+        # hide(), never setVisible(True): a button not yet in a widget would open as a window.
+        (self.export_button if self.eag else self.sign_button).hide()
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.filter)

@@ -7,6 +7,12 @@ precomputed key and filtering on a lower-case haystack keeps a 20,000-row round 
 The rows arrive without their counts (gaps, documents, reviews: the costly part of the
 listing, see services/submission_listing.py); the model asks `counter` for the counts of
 a page of rows as they are first shown, and for all of them only to sort by a count.
+
+Sorting keys are made once per column and kept until the rows change: making 20,000 key
+tuples at every click cost more than the sort, and (allocating that many objects) set off
+Python's full garbage collections, 100–200 ms on the app's heap at that size: the
+"sometimes slow" sort. `QTableView.sortByColumn` calls `sort` twice (once through the
+header's indicator); asking for the order the rows are already in does nothing.
 """
 
 from __future__ import annotations
@@ -101,6 +107,7 @@ class SubmissionsTableModel(QAbstractTableModel):
         self._state = ""
         self._sort_column = 0
         self._sort_order = Qt.SortOrder.AscendingOrder
+        self._keys: dict[int, dict[int, tuple[object, str]]] = {}  # column → id → key
 
     # --- loading, filtering, sorting -------------------------------------------------------
 
@@ -112,6 +119,7 @@ class SubmissionsTableModel(QAbstractTableModel):
         self._counts = {r.id: r.counts for r in self._all if r.counts is not None}
         self._texts = {}
         self._haystack = None
+        self._keys = {}
         self._visible = self._filtered()
         self._sort_visible()
         self.endResetModel()
@@ -162,20 +170,30 @@ class SubmissionsTableModel(QAbstractTableModel):
             return
         column = COLUMNS[self._sort_column]
         if column.counted:
+            # Counts arrive as rows are shown: keys for them are made afresh each time.
             self._count([r.id for r in self._visible if r.id not in self._counts])
-        counts, key = self._counts, column.key
-        self._visible.sort(
-            key=lambda r: (key(r, counts.get(r.id, NOT_COUNTED)), r.ref),
-            reverse=self._sort_order == Qt.SortOrder.DescendingOrder,
-        )
+            counts, key = self._counts, column.key
+            self._visible.sort(
+                key=lambda r: (key(r, counts.get(r.id, NOT_COUNTED)), r.ref), reverse=not ascending
+            )
+            return
+        keys = self._keys.get(self._sort_column)
+        if keys is None:
+            keys = self._keys[self._sort_column] = {
+                r.id: (column.key(r, NOT_COUNTED), r.ref) for r in self._all
+            }
+        self._visible.sort(key=lambda r: keys[r.id], reverse=not ascending)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if (column, order) == (self._sort_column, self._sort_order):
+            return  # already in this order (kept so by every change of rows or filter)
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         ids = [self._visible[i.row()].id if i.isValid() else None for i in persistent]
         self._sort_column, self._sort_order = column, order
         self._sort_visible()
-        position = {r.id: n for n, r in enumerate(self._visible)}
+        wanted = set(ids)
+        position = {r.id: n for n, r in enumerate(self._visible) if r.id in wanted}
         self.changePersistentIndexList(
             persistent,
             [
