@@ -12,13 +12,14 @@ proves the requester holds that key. Nothing here touches a database or a keyrin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
+from panel_desk import clock
 from panel_desk.crypto.keys import PrivateKey, PublicKey, check_supported, fingerprint
 from panel_desk.errors import BadInput
 
@@ -30,7 +31,7 @@ BACKDATE = timedelta(minutes=10)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.utcnow()  # the real time, except while the demo replays a history
 
 
 def _usage(*, signer: bool) -> x509.KeyUsage:

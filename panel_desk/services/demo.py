@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
+from panel_desk import clock
 from panel_desk.errors import BadInput
 from panel_desk.services import (
     assignment,
@@ -803,15 +804,22 @@ def _signed_round(
         documents = tuple(name.replace(item.ref, ref, 1) for name in item.documents)
         items.append(DemoSubmission(**{**item.__dict__, "ref": ref, "documents": documents}))
     write_submissions(work / f"{plan.ref}.csv", items)
-    submissions.import_submissions(session, work / f"{plan.ref}.csv", plan.ref, folder, DEMO_ACTOR)
-    screening.run_screening(session, plan.ref, DEMO_ACTOR)
-    conflicts.detect_conflicts(session, plan.ref, DEMO_ACTOR)
-    counts = write_reviews(session, round_, spec, items, people, {}, 1.0, rng)
+    # The call happened last autumn: received and reviewed in November, decided in
+    # December (demo_registers.py follows its credential on from there).
+    with clock.travel_to(demo_registers.CALL_RECEIVED):
+        submissions.import_submissions(
+            session, work / f"{plan.ref}.csv", plan.ref, folder, DEMO_ACTOR
+        )
+        screening.run_screening(session, plan.ref, DEMO_ACTOR)
+        conflicts.detect_conflicts(session, plan.ref, DEMO_ACTOR)
+        counts = write_reviews(session, round_, spec, items, people, {}, 1.0, rng)
     for key, value in counts.items():
         totals[key] += value
     totals["submissions"] += plan.size
     secretariat = next(p.email for p in people if "secretariat" in p.roles)
     chairs = [p.email for p in people if "moderator" in p.roles]
-    demo_signoff.moderate_whole_round(session, plan.ref, chairs, DEMO_ACTOR)
     eag = [p.email for p in people if "eag" in p.roles]
-    return demo_signoff.sign_whole_round(session, plan.ref, eag, secretariat)
+    with clock.travel_to(demo_registers.CALL_DECIDED):
+        demo_signoff.moderate_whole_round(session, plan.ref, chairs, DEMO_ACTOR)
+    with clock.travel_to(demo_registers.CALL_DECIDED + demo_registers.SIGNED_AFTER):
+        return demo_signoff.sign_whole_round(session, plan.ref, eag, secretariat)

@@ -4,8 +4,10 @@ completions → annual return → periodic review.
 After the finished call (GW-2025-02, signed off), two of its prioritised proposals come
 back as specifications to an endorsement round, whose decisions the EAG signs off; three
 providers apply to deliver the credentials, and two are approved (one with conditions).
-Practitioners' completions with an approved provider are annotated, the provider sends
-its annual return, and a periodic-review round opens with it attached. Everything goes
+Practitioners' completions with an approved provider are annotated, one provider sends
+its annual return late, the other not at all, and a periodic-review round opens with them
+attached. Each step runs at its own moment in the past year (CALL_RECEIVED…), so the
+registers, lineage, evaluation and the returns' due dates tell a believable history. Everything goes
 through the doors the secretariat uses: CSV imports, screening, peer review, moderation,
 sign-off, lineage linking, completions and annual-return imports.
 """
@@ -17,7 +19,7 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING, Any
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from panel_desk import clock
 from panel_desk.errors import BadInput
 from panel_desk.services import (
     annotations,
@@ -60,6 +63,24 @@ ENDORSEMENT = ("EN-2026-01", "Specification endorsement, summer 2026", date(2026
 APPROVAL = ("PA-2026-01", "Provider approval, summer 2026", date(2026, 7, 1))
 REVIEW = ("PR-2026-01", "Annual reports and periodic review 2026", date(2026, 11, 2))
 ROUNDS = (ENDORSEMENT, APPROVAL, REVIEW)
+# When each step happened (panel_desk.clock.travel_to): a history a Centre would recognise,
+# proposal to periodic review over a year, with one provider's 2025-26 return in late and
+# the other's missing once 31 October 2026 had passed. *_DECIDED is the moderation meeting;
+# peer review ends REVIEWED_BEFORE it and the EAG signs SIGNED_AFTER it.
+CALL_RECEIVED = datetime(2025, 11, 14, 9, 30, tzinfo=UTC)
+CALL_DECIDED = datetime(2025, 12, 11, 10, 0, tzinfo=UTC)
+ENDORSEMENT_RECEIVED = datetime(2026, 5, 6, 9, 30, tzinfo=UTC)
+ENDORSEMENT_DECIDED = datetime(2026, 6, 18, 10, 0, tzinfo=UTC)
+APPROVAL_RECEIVED = datetime(2026, 7, 2, 9, 30, tzinfo=UTC)
+APPROVAL_DECIDED = datetime(2026, 7, 23, 10, 0, tzinfo=UTC)
+REVIEWED_BEFORE = timedelta(days=14)
+"""Peer review ends this long before the moderation meeting."""
+SIGNED_AFTER = timedelta(hours=3)
+"""The EAG signs off the afternoon of the moderation meeting (after every decision)."""
+COMPLETED_AFTER_APPROVAL = timedelta(days=7)
+"""A summer cohort already under way completes the week after its provider is approved."""
+RETURN_RECEIVED = datetime(2026, 11, 9, 11, 0, tzinfo=UTC)
+"""The approved provider's 2025-26 return, due 31 October 2026: late."""
 SUBMISSIONS = 2 + 3 + 1
 """Submissions in those rounds: two specifications, three applications, one review."""
 CONDITIONS = {
@@ -173,17 +194,24 @@ def _decide(
     ref: str,
     items: list[DemoSubmission],
     outcomes: Sequence[str],
+    moderated: datetime,
 ) -> tuple[bool, str]:
-    """Review, moderate and sign off the round; (signed off?, what happened)."""
+    """Review, moderate (at `moderated`) and sign off the round; (signed off?, what
+    happened)."""
     from panel_desk.services import demo
 
     round_ = rounds.round_by_ref(session, ref)
-    demo.write_reviews(session, round_, criteria_of(session, round_), items, people, {}, 1.0, rng)
+    with clock.travel_to(moderated - REVIEWED_BEFORE):
+        demo.write_reviews(
+            session, round_, criteria_of(session, round_), items, people, {}, 1.0, rng
+        )
     chairs = [p.email for p in people if "moderator" in p.roles]
-    _moderate(session, ref, chairs, {i.ref: o for i, o in zip(items, outcomes, strict=True)})
+    with clock.travel_to(moderated):
+        _moderate(session, ref, chairs, {i.ref: o for i, o in zip(items, outcomes, strict=True)})
     eag = [p.email for p in people if "eag" in p.roles]
     secretariat = next(p.email for p in people if "secretariat" in p.roles)
-    said = demo_signoff.sign_whole_round(session, ref, eag, secretariat)
+    with clock.travel_to(moderated + SIGNED_AFTER):
+        said = demo_signoff.sign_whole_round(session, ref, eag, secretariat)
     return " is signed off by " in said, said
 
 
@@ -212,25 +240,32 @@ def build(session: Session, people: list[DemoPerson], work: Path, rng: random.Ra
     if len(proposals) < 2:
         return "The registers are empty: the finished call is not signed off."
     areas = dict(session.execute(select(Submission.id, Submission.area)).all())
-    specs = _round(
+    with clock.travel_to(ENDORSEMENT_RECEIVED):
+        specs = _round(
+            session,
+            people,
+            work,
+            rng,
+            ENDORSEMENT,
+            Stage.ENDORSEMENT,
+            [
+                {
+                    "title": p.title,
+                    "lead": _seed(p.lead),
+                    "area": _area(areas[p.submission_id]),
+                    "fields": {"proposal_ref": p.reference},
+                }
+                for p in proposals
+            ],
+        )
+    signed, said = _decide(
         session,
         people,
-        work,
         rng,
-        ENDORSEMENT,
-        Stage.ENDORSEMENT,
-        [
-            {
-                "title": p.title,
-                "lead": _seed(p.lead),
-                "area": _area(areas[p.submission_id]),
-                "fields": {"proposal_ref": p.reference},
-            }
-            for p in proposals
-        ],
-    )
-    signed, said = _decide(
-        session, people, rng, ENDORSEMENT[0], specs, ["endorse", "endorse with conditions"]
+        ENDORSEMENT[0],
+        specs,
+        ["endorse", "endorse with conditions"],
+        ENDORSEMENT_DECIDED,
     )
     if not signed:
         return said
@@ -254,30 +289,33 @@ def build(session: Session, people: list[DemoPerson], work: Path, rng: random.Ra
         }
         for credential, spec, provider, _ in applications
     ]
-    applied = _round(session, people, work, rng, APPROVAL, Stage.PROVIDER_APPROVAL, shaped)
-    signed, said = _decide(session, people, rng, APPROVAL[0], applied, [a[3] for a in applications])
+    with clock.travel_to(APPROVAL_RECEIVED):
+        applied = _round(session, people, work, rng, APPROVAL, Stage.PROVIDER_APPROVAL, shaped)
+    signed, said = _decide(
+        session, people, rng, APPROVAL[0], applied, [a[3] for a in applications], APPROVAL_DECIDED
+    )
     if not signed:
         return said
     registers = build_registers(session)
     approval = next(a for a in registers.approvals if a.provider == providers[0].name)
-    completed = min(approval.approved_on, registers.as_of)
+    completed = min(approval.approved_on + COMPLETED_AFTER_APPROVAL, registers.as_of)
     rows = [(pid, name, first, approval.provider, completed) for pid, name in PRACTITIONERS]
     header = annotations.COLUMNS
-    annotations.import_completions(session, _write(work / "completions.csv", header, rows), ACTOR)
+    with clock.travel_to(datetime.combine(completed, CALL_DECIDED.timetz())):
+        annotations.import_completions(
+            session, _write(work / "completions.csv", header, rows), ACTOR
+        )
     year = annual_returns.academic_year(completed)
     returned = _write(
         work / "annual-return.csv",
         annual_returns.COLUMNS,
         [(first, annual_returns.year_label(year), 14, 12, len(PRACTITIONERS), THEMES)],
     )
-    annual_returns.import_annual_returns(session, returned, approval.provider, ACTOR)
-    other = next(a for a in registers.approvals if a.provider == providers[1].name)
-    returned = _write(
-        work / "annual-return-2.csv",
-        annual_returns.COLUMNS,
-        [(first, annual_returns.year_label(year), 9, 6, 1, "A smaller first cohort.")],
-    )
-    annual_returns.import_annual_returns(session, returned, other.provider, ACTOR)
+    # The other approved provider (with conditions) has sent nothing: its return is missing.
+    with clock.travel_to(RETURN_RECEIVED):
+        annual_returns.import_annual_returns(
+            session, returned, approval.provider, ACTOR, received_on=RETURN_RECEIVED.date()
+        )
     _round(
         session,
         people,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from panel_desk.errors import BadInput
-from panel_desk.services import annual_returns, lineage, lineage_views
+from panel_desk.services import annual_returns, demo_registers, lineage, lineage_views
 from panel_desk.services.annotations import RowsRefused
 from panel_desk.services.database import Database
 from tests.dbstate import fingerprint
@@ -48,10 +48,32 @@ def test_refused_rows_each_with_a_reason_and_nothing_kept(
         chain_db.run(annual_returns.import_annual_returns, path, "Nowhere", "clerk")
 
 
+def test_the_demo_shows_a_late_and_a_missing_return(chain_db: Database) -> None:
+    received = demo_registers.RETURN_RECEIVED.date()
+    year = annual_returns.academic_year(demo_registers.APPROVAL_DECIDED.date())
+    status = {
+        r.provider: r
+        for r in chain_db.read(annual_returns.return_status, date(2026, 11, 24))
+        if r.year == year
+    }
+    assert annual_returns.due_on(year) < received
+    assert (status[PROVIDER].state, status[PROVIDER].received_on) == ("late", received)
+    assert (status[CONDITIONAL_PROVIDER].state, status[CONDITIONAL_PROVIDER].received_on) == (
+        "missing",
+        None,
+    )
+
+
 def test_a_correction_and_late_and_missing_returns(chain_db: Database, tmp_path: Path) -> None:
-    year = annual_returns.academic_year(date.today())
+    year = annual_returns.academic_year(demo_registers.APPROVAL_DECIDED.date())
     path = _file(tmp_path, f"{CREDENTIAL},{year},15,12,3,a corrected figure")
-    done = chain_db.run(annual_returns.import_annual_returns, path, PROVIDER, "clerk")
+    done = chain_db.run(
+        annual_returns.import_annual_returns,
+        path,
+        PROVIDER,
+        "clerk",
+        received_on=date(2026, 10, 20),
+    )
     assert (done.added, done.corrected) == (0, 1)
     due = annual_returns.due_on(year)
     after_due = date(due.year, 12, 1)
@@ -60,8 +82,8 @@ def test_a_correction_and_late_and_missing_returns(chain_db: Database, tmp_path:
         for r in chain_db.read(annual_returns.return_status, after_due)
         if r.year == year
     }
-    assert status[PROVIDER].state == "received"
-    assert status[CONDITIONAL_PROVIDER].state in ("received", "missing")
+    assert status[PROVIDER].state == "received", "a correction in time is on time"
+    assert status[CONDITIONAL_PROVIDER].state == "missing"
     # The next year's return, owed by both and not sent: missing once it is due.
     next_due = annual_returns.due_on(year + 1)
     later = [

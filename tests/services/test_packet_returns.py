@@ -72,9 +72,16 @@ def _review_packet(world: World, name: str = "review") -> Path:
 
 def test_a_periodic_review_packet_carries_the_providers_returns_and_nothing_else(world: World):
     ref = _assign_to_review(world)
+    other = world.folder / "other-return.csv"
+    other.write_text(
+        f"{','.join(annual_returns.COLUMNS)}\n{CREDENTIAL},2025-26,9,6,1,OTHER-PROVIDER-THEMES\n"
+    )
+    world.hub.run(annual_returns.import_annual_returns, other, CONDITIONAL_PROVIDER, "clerk")
     held = world.hub.read(annual_returns.returns)
     mine = [r for r in held if r.provider == PROVIDER]
     assert mine and any(r.provider == CONDITIONAL_PROVIDER for r in held), "the demo's returns"
+    states = {(r.provider, r.state) for r in world.hub.read(annual_returns.return_status)}
+    assert (PROVIDER, "late") in states
 
     packet = _review_packet(world)
 
@@ -88,6 +95,7 @@ def test_a_periodic_review_packet_carries_the_providers_returns_and_nothing_else
     assert {r["provider"] for r in carried} == {PROVIDER}, "only the reviewed provider's"
     first = next(r for r in carried if r["received_on"])
     assert (first["take_up"], first["themes"]) == (mine[0].take_up, mine[0].themes)
+    assert first["received_on"] > first["due_on"], "the demo's late return, as it stands"
     # Nothing of any other submission: no other provider's return, and no other
     # submission's ref beyond the one its own template field names (its credential).
     own = {field["value"] for field in entry["fields"]}
