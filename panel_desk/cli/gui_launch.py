@@ -11,6 +11,7 @@ so this path can only be slower when it does not apply, never wrong.
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,7 +46,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def open_app(args: argparse.Namespace) -> int:
-    """cmd_gui with the exit codes of every command (app.py's main)."""
+    """cmd_gui with the exit codes of every command (app.py's main).
+
+    No garbage collection until the window is up (ui/app.py `settle_after_start` turns it
+    back on): starting makes a few hundred thousand objects that live as long as the app,
+    and the collector's passes over them were an eighth of the start's time."""
+    gc.disable()
     try:
         return cmd_gui(args)
     except BadInput as exc:
@@ -53,3 +59,5 @@ def open_app(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        gc.enable()

@@ -145,10 +145,12 @@ def settle_after_start() -> None:
     page) stays for the whole session, so take it out of Python's garbage collection. A
     full collection walks every tracked object: with all of that, 100–200 ms at random
     moments on a 20,000-row round (a sort or a filter that sometimes lagged); frozen, it
-    walks only what was made since."""
+    walks only what was made since. The collector, off while starting (cli/gui_launch.py),
+    is back on from here."""
     import gc
 
     gc.freeze()
+    gc.enable()
 
 
 def migration_notice(database) -> str | None:

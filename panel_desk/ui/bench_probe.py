@@ -17,6 +17,7 @@ scratch file, so the user's remembered layout is neither read nor changed.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import sys
@@ -55,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--round", help="the round the window opens on (default: as the app)")
     args = parser.parse_args(argv)
+    gc.disable()  # as `panel-desk` starts (cli/gui_launch.py), until settle_after_start
 
     from PySide6.QtCore import QSettings, Qt
 
