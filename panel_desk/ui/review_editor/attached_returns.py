@@ -40,7 +40,7 @@ def returns_html(returns: Sequence[AttachedReturnView]) -> str:
     missing = sum(r.state == "missing" for r in returns)
     summary = f"{len(returns) - missing} received"
     if late:
-        summary += f", {late} late"
+        summary += f" ({late} late)"
     if missing:
         summary += f", <span class=missing>{missing} missing</span>"
     rows = "".join(
