@@ -146,7 +146,7 @@ def round_divergence(
 
     found: list[tuple[int, str, float | None, list[int]]] = []
     for sid, cid, spread, _threshold, scores in connection.execute(
-        divergent_scores(round_, by_threshold(thresholds))
+        divergent_scores(round_, by_threshold(thresholds), dialect=connection.dialect.name)
     ).all():
         numeric = criteria[cid].scale_kind == NUMERIC
         found.append((sid, criteria[cid].key, spread if numeric else None, _ids(scores)))

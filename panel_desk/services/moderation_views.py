@@ -26,6 +26,7 @@ from panel_desk.services.divergence import (
     is_divergent,
     moderated_items,
     reviewer_label,
+    reviews_first,
     thresholds_of,
 )
 from panel_desk.services.moderation import chair_for, current_recommendation
@@ -103,8 +104,7 @@ def moderation_list(
     submitted = dict(
         connection.execute(
             select(Assignment.submission_id, func.count())
-            .select_from(Assignment)
-            .join(Review, Review.assignment_id == Assignment.id)
+            .select_from(reviews_first(submission_id))
             .where(*counting(round_id, submission_id))
             .group_by(Assignment.submission_id)
         ).all()
