@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.dialects import sqlite
 
 from panel_desk.errors import BadInput
 from panel_desk.services import (
@@ -13,9 +14,10 @@ from panel_desk.services import (
     moderation_gate,
     moderation_views,
 )
+from panel_desk.services.criteria import RECOMMENDATION_KEY
 from panel_desk.services.database import Database
 from panel_desk.services.rounds import list_rounds
-from panel_desk.store.models import AuditEvent
+from panel_desk.store.models import AuditEvent, Round
 from tests.services.moderation_world import DO_NOT, PRIORITISE, World, build_world
 
 
@@ -187,3 +189,84 @@ def test_the_round_aggregate_agrees_with_the_rule_for_every_demo_submission(
         }
         assert gate == {(i.submission_ref, i.item_key) for i in report.items if not i.resolved}
     assert compared > 20 and divergent > 10
+
+
+def test_the_whole_round_and_one_submission_are_judged_alike(world: World) -> None:
+    """A whole round is read from its reviews in stored order with the superseded versions
+    listed once; one submission from its assignments with a NOT EXISTS a review. Both must
+    find the same items, widest spreads and ratios, through drafts, withdrawals, later
+    versions and a threshold the round overrides."""
+    world.submission("MIXED")
+    world.review("MIXED", 1, {"need_at_scale": "met", "priority_of_need": "2"}, PRIORITISE)
+    world.review("MIXED", 2, {"need_at_scale": "not met", "priority_of_need": "5"}, DO_NOT)
+    world.review("MIXED", 3, {"priority_of_need": "1"}, DO_NOT, state="draft")
+    world.submission("WIDENED")  # older versions of R2 hold other values
+    world.review("WIDENED", 1, {"priority_of_need": "1", "scale_of_need": "2"})
+    world.review("WIDENED", 2, {"priority_of_need": "4", "scale_of_need": "5"}, versions=3)
+    world.submission("CORRECTED")
+    world.review("CORRECTED", 1, {"priority_of_need": "1"})
+    world.review("CORRECTED", 2, {"priority_of_need": "1"}, versions=2)
+    world.submission("REDRAFTED")
+    world.review("REDRAFTED", 1, {"priority_of_need": "1"})
+    world.review("REDRAFTED", 2, {"priority_of_need": "5"}, versions=2, state="draft")
+    world.submission("WITHDRAWN")
+    world.review("WITHDRAWN", 1, {"priority_of_need": "1"})
+    world.review("WITHDRAWN", 2, {"priority_of_need": "5"}, assignment_state="withdrawn")
+
+    def judged() -> tuple[dict[str, tuple], dict[str, tuple]]:
+        def read(session, submission_id=None):
+            round_ = session.get_one(Round, world.round_id)
+            return divergence.divergence_by_submission(session, round_, submission_id)
+
+        refs = {sid: ref for ref, sid in world.submissions.items()}
+        whole = {
+            refs[sid]: (set(d.divergent), d.widest, d.ratio)
+            for sid, d in world.db.read(read).items()
+        }
+        each = {}
+        for sid, ref in refs.items():
+            for found_id, d in world.db.read(read, sid).items():
+                assert found_id == sid
+                each[ref] = (set(d.divergent), d.widest, d.ratio)
+        return whole, each
+
+    whole, each = judged()
+    assert (
+        whole
+        == each
+        == {
+            "MIXED": ({"need_at_scale", "priority_of_need", RECOMMENDATION_KEY}, 3.0, 1.5),
+            "WIDENED": ({"priority_of_need", "scale_of_need"}, 3.0, 1.5),
+        }
+    )
+
+    world.db.run(divergence.set_threshold, world.round_ref, 3.5, "priority_of_need", "chair@x")
+    whole, each = judged()
+    assert (
+        whole
+        == each
+        == {
+            "MIXED": ({"need_at_scale", RECOMMENDATION_KEY}, 0.0, 0.0),
+            "WIDENED": ({"scale_of_need"}, 3.0, 1.5),
+        }
+    )
+
+
+def test_a_whole_round_is_read_from_its_reviews_in_stored_order(world: World) -> None:
+    """The plan behind the divergence figure: SQLite must walk the reviews in stored order
+    and seek each one's scores, not visit the round's assignments first (which jumps about
+    the score table and read it several times over on a 20,000-submission round)."""
+
+    def plan(session) -> list[str]:
+        round_ = session.get_one(Round, world.round_id)
+        query = divergence.divergent_scores(
+            round_, {1: 2.0}, with_ids=False, dialect="sqlite"
+        ).compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+        rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {query}")
+        return [row[3] for row in rows]
+
+    steps = world.db.read(plan)
+
+    assert steps[0] == "SCAN review", steps
+    assert any(s.startswith("SEARCH assignment USING INTEGER PRIMARY KEY") for s in steps)
+    assert any(s.startswith("SEARCH score USING INDEX") for s in steps), steps
