@@ -44,7 +44,10 @@ def insert_rows(
                 [dict(zip(columns, row, strict=True)) for row in rows[start : start + CHUNK]],
             )
         return
-    processors = [table.c[name].type._cached_bind_processor(connection.dialect) for name in columns]
+    processors = [
+        None if name in ready else table.c[name].type._cached_bind_processor(connection.dialect)
+        for name in columns
+    ]
     if any(processors):
         rows = _processed(rows, processors)
     statement = (

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from panel_desk.services.bulk_rows import fetch_rows
 from panel_desk.services.conflict_rules import PersonFacts, SubmissionFacts, load_facts
 from panel_desk.services.review_assignments import OWN_DECLARATION_RULE
 from panel_desk.services.review_records import VersionRecord
@@ -37,8 +38,9 @@ from panel_desk.store.models import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Assigned:
+class Assigned(NamedTuple):
+    """A reviewer's assignment (a named tuple: a round has 80,000, read at every import)."""
+
     assignment_id: int
     submission_id: int
     active: bool
@@ -61,6 +63,29 @@ class Held:
     record: VersionRecord
 
 
+@dataclass(frozen=True, slots=True)
+class Scales:
+    """The round's values in their canonical spelling, as sets, for judging a return's
+    well-formed reviews in one look (returned_reviews._passes); anything else goes to
+    review_rules' own checks."""
+
+    values: dict[str, frozenset[str]]  # criterion key → its scale's values
+    canonical: dict[str, frozenset[str]]  # … and blank, as check_values leaves them
+    commented: dict[str, frozenset[str]]  # criterion key → values that need a comment
+    recommendations: frozenset[str]  # options, as RecommendationForm.normalise leaves them
+    conditional: frozenset[str]  # options that need conditions
+
+    @classmethod
+    def of(cls, criteria: tuple[CriterionForm, ...], recommendation: RecommendationForm) -> Scales:
+        return cls(
+            {c.key: frozenset(c.values) for c in criteria},
+            {c.key: frozenset(c.values) | {""} for c in criteria},
+            {c.key: frozenset(v for v in c.values if c.needs_comment(v)) for c in criteria},
+            frozenset(o for o in recommendation.options if recommendation.normalise(o) == o),
+            frozenset(recommendation.with_conditions),
+        )
+
+
 @dataclass
 class HubRound:
     """A round's criteria, and what is known of the reviewers being applied in it."""
@@ -70,6 +95,8 @@ class HubRound:
     recommendation: RecommendationForm
     criterion_ids: dict[str, int]
     numeric: frozenset[str]
+    scales: Scales
+    points: dict[str, dict[str, float]]  # criterion key → a numeric scale's values as points
     reviewers: dict[str, Reviewer] = field(default_factory=dict)
     people_facts: dict[int, PersonFacts] = field(default_factory=dict)
     submission_facts: dict[int, SubmissionFacts] = field(default_factory=dict)
@@ -89,7 +116,9 @@ def hub_round(session: Session, round_ref: str) -> HubRound:
         ).all()
     )
     numeric = frozenset(c.key for c in criteria if c.numeric)
-    return HubRound(round_, criteria, recommendation, ids, numeric)
+    points = {c.key: {v: float(v) for v in c.values} if c.numeric else {} for c in criteria}
+    scales = Scales.of(criteria, recommendation)
+    return HubRound(round_, criteria, recommendation, ids, numeric, scales, points)
 
 
 def _chunks(values: list[Any], size: int = 5_000) -> Iterable[list[Any]]:
@@ -113,7 +142,8 @@ def load_reviewers(session: Session, hub: HubRound, emails: list[str]) -> None:
     submission_ids: set[int] = set()
     flags: dict[tuple[int, int], list[tuple[str, str, str]]] = {}
     for chunk in _chunks(ids):
-        for pid, aid, sid, ref, state in session.execute(
+        for pid, aid, sid, ref, state in fetch_rows(
+            session,
             select(
                 Assignment.person_id,
                 Assignment.id,
@@ -122,7 +152,7 @@ def load_reviewers(session: Session, hub: HubRound, emails: list[str]) -> None:
                 Assignment.state,
             )
             .join(Submission, Submission.id == Assignment.submission_id)
-            .where(Assignment.round_id == round_id, Assignment.person_id.in_(chunk))
+            .where(Assignment.round_id == round_id, Assignment.person_id.in_(chunk)),
         ):
             found[pid].assignments[ref] = Assigned(aid, sid, state == AssignmentState.ACTIVE)
             submission_ids.add(sid)
@@ -141,7 +171,8 @@ def load_reviewers(session: Session, hub: HubRound, emails: list[str]) -> None:
             .where(select(Review.id).where(Review.assignment_id == Assignment.id).exists())
         ):
             found[pid].reviewed.add(aid)
-        for pid, sid, rule, evidence, status in session.execute(
+        for pid, sid, rule, evidence, status in fetch_rows(
+            session,
             select(
                 ConflictFlag.person_id,
                 ConflictFlag.submission_id,
@@ -158,7 +189,7 @@ def load_reviewers(session: Session, hub: HubRound, emails: list[str]) -> None:
                 Assignment.round_id == round_id,
                 Assignment.person_id.in_(chunk),
                 ConflictFlag.round_id == round_id,
-            )
+            ),
         ):
             flags.setdefault((pid, sid), []).append((rule, evidence, status))
     if hub.flags:  # read again: drop what was known of these people's pairs

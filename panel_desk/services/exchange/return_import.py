@@ -43,7 +43,7 @@ from panel_desk.services.exchange.returns import (
     summary_of,
 )
 from panel_desk.services.progress import Progress, no_progress
-from panel_desk.services.returned_batch import ReturnBatch
+from panel_desk.services.returned_batch import ReturnBatch, collector_paused
 from panel_desk.services.returned_reviews import apply_in_batch
 from panel_desk.services.review_records import ReviewerRecords
 from panel_desk.store.base import utcnow
@@ -104,6 +104,13 @@ def import_returns(
 ) -> list[ReturnImported]:
     """Verify the returns at `paths` and apply them: all of them, or (BadInput naming the
     file) nothing. A return already imported changes nothing and says so."""
+    with collector_paused():
+        return _import_returns(session, paths, actor, progress)
+
+
+def _import_returns(
+    session: Session, paths: Sequence[Path], actor: str, progress: Progress
+) -> list[ReturnImported]:
     headers = [h for h in (_peek(p) for p in paths) if h is not None]
     hub = ReturnChecks(session)
     hub.prepare(headers)
