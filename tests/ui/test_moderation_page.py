@@ -203,6 +203,29 @@ def test_a_large_list_sorts_in_the_model_without_stalling(qtbot) -> None:
     assert all(model.row_at(n).needs_moderation for n in range(model.rowCount()))
 
 
+def test_the_list_keeps_ties_in_reference_order_and_resorts_a_saved_row(qtbot) -> None:
+    """Sort keys are worked out once a column: a row replaced after a save must sort by
+    its new values, and rows that tie keep reference order whichever way the column sorts."""
+
+    def row(n: int, unresolved: int, outcome: str = "") -> ModerationRow:
+        return ModerationRow(n, f"GW-{n:03d}", f"Title {n}", 3, 3, 2, unresolved, 2, 1, outcome)
+
+    model = ModerationListModel()
+    model.set_rows([row(3, 1), row(1, 1), row(2, 0), row(4, 2)])
+    model.sort(3, Qt.SortOrder.DescendingOrder)
+    assert [model.row_at(n).ref for n in range(4)] == ["GW-004", "GW-001", "GW-003", "GW-002"]
+    model.sort(3, Qt.SortOrder.AscendingOrder)
+    assert [model.row_at(n).ref for n in range(4)] == ["GW-002", "GW-001", "GW-003", "GW-004"]
+
+    model.replace_row(row(4, 0, "Prioritise"))  # moderated: nothing left to do
+    assert model.row_at(model.row_of(4)).outcome == "Prioritise"
+    model.sort(3, Qt.SortOrder.DescendingOrder)
+    assert [model.row_at(n).ref for n in range(4)] == ["GW-001", "GW-003", "GW-002", "GW-004"]
+    model.set_filter("", True)
+    assert [model.row_at(n).ref for n in range(model.rowCount())] == ["GW-001", "GW-003"]
+    assert model.row_of(4) == -1 and model.needing == 2
+
+
 def test_the_ranking_shows_the_cut_line_and_the_chair_moves_it_with_a_reason(
     qtbot, open_window, chair, tmp_path: Path
 ) -> None:
