@@ -14,7 +14,7 @@ import time
 from panel_desk.cli.common import Commands, print_json
 from panel_desk.services import bench
 
-COLUMNS = ("figure", "value", "baseline", "ratio", "target", "met")
+COLUMNS = ("figure", "value", "baseline", "ratio", "runs", "target", "met")
 
 
 def _on_stderr(started: float):
@@ -41,6 +41,7 @@ def table(report: bench.BenchReport) -> str:
             _number(f.value, f.unit),
             _number(f.baseline, f.unit),
             "—" if f.ratio is None else f"{f.ratio:.2f}×",
+            str(f.median_of),
             f.target,
             "yes" if f.met else "NO",
         )
@@ -53,7 +54,8 @@ def table(report: bench.BenchReport) -> str:
     head = (
         f"panel-desk bench: {report.scale:,} submissions, {facts.get('reviews', 0):,} reviews, "
         f"{facts.get('scores', 0):,} scores, {facts.get('criteria', 0)} criteria; "
-        f"median of {report.runs} runs; {report.seconds:.0f} s in all"
+        f"medians of up to {report.runs} runs (runs: how many each); "
+        f"{report.seconds:.0f} s in all"
     )
     notes = [f"  {f.label}: {f.note}" for f in report.figures if f.note]
     met = sum(f.met for f in report.figures)

@@ -42,6 +42,63 @@ def signature_count(pdf: bytes) -> int:
     return len(PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures)
 
 
+class PdfSigner:
+    """One identity's pyHanko signer, made once and used for many PDFs (a pack's letters:
+    loading the key and certificates again for each was a sixth of signing a letter)."""
+
+    def __init__(self, identity: SigningIdentity) -> None:
+        if identity.certificate is None or identity.authority is None:
+            raise BadInput(
+                identity.email, "has no certificate from the hub's authority, so cannot sign a PDF"
+            )
+        from asn1crypto import keys as asn1_keys
+        from pyhanko.sign import signers
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        self.email = identity.email
+        # The key goes to pyHanko in memory, as PKCS#8 DER; it is never written anywhere.
+        key = asn1_keys.PrivateKeyInfo.load(
+            identity.private_key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        self._signer = signers.SimpleSigner(
+            signing_cert=_asn1_certificate(identity.certificate),
+            signing_key=key,
+            cert_registry=SimpleCertificateStore.from_certs(
+                [_asn1_certificate(identity.authority)]
+            ),
+        )
+
+    def sign(
+        self,
+        pdf: bytes,
+        *,
+        reason: str = "",
+        location: str = "",
+        field_name: str | None = None,
+        bytes_reserved: int | None = None,
+    ) -> bytes:
+        """`pdf` with one more PAdES signature, as `sign_pdf` says."""
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+
+        meta = signers.PdfSignatureMetadata(
+            field_name=field_name or f"Signature{signature_count(pdf) + 1}",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            reason=reason or None,
+            location=location or None,
+            name=self.email,
+        )
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        return signers.sign_pdf(
+            writer, meta, signer=self._signer, bytes_reserved=bytes_reserved
+        ).getvalue()
+
+
 def sign_pdf(
     pdf: bytes,
     identity: SigningIdentity,
@@ -58,38 +115,13 @@ def sign_pdf(
     `bytes_reserved` sets the room kept for the signature, sparing pyHanko a trial signing
     to estimate it (most of the time of a small PDF's signing; see packs.py's letters).
     """
-    if identity.certificate is None or identity.authority is None:
-        raise BadInput(
-            identity.email, "has no certificate from the hub's authority, so cannot sign a PDF"
-        )
-    from asn1crypto import keys as asn1_keys
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-    # The key goes to pyHanko in memory, as PKCS#8 DER; it is never written anywhere.
-    key = asn1_keys.PrivateKeyInfo.load(
-        identity.private_key.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+    return PdfSigner(identity).sign(
+        pdf,
+        reason=reason,
+        location=location,
+        field_name=field_name,
+        bytes_reserved=bytes_reserved,
     )
-    signer = signers.SimpleSigner(
-        signing_cert=_asn1_certificate(identity.certificate),
-        signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs([_asn1_certificate(identity.authority)]),
-    )
-    meta = signers.PdfSignatureMetadata(
-        field_name=field_name or f"Signature{signature_count(pdf) + 1}",
-        subfilter=fields.SigSeedSubFilter.PADES,
-        md_algorithm="sha256",
-        reason=reason or None,
-        location=location or None,
-        name=identity.email,
-    )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    return signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=bytes_reserved).getvalue()
 
 
 @dataclass(frozen=True)

@@ -441,7 +441,11 @@ def decision_record_pdf(content: PackContent, progress: Progress = no_progress) 
             progress(n - 1, total, f"Laying out the decision record: {record.decision.ref}")
         story += _submission(record, n, content)
     story += _conflicts(content) + _signatories(content) + _audit(content)
-    progress(total, total, "Writing the decision record")
+    progress(total, total, "Laying out the decision record")
     return build_pdf(
-        story, _running(content), title=f"Decision record {content.decisions.round_ref}", cover=True
+        story,
+        _running(content),
+        title=f"Decision record {content.decisions.round_ref}",
+        cover=True,
+        on_page=lambda page: progress(total, total, f"Laying out the decision record: page {page}"),
     )

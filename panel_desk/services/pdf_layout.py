@@ -311,9 +311,16 @@ class Running:
     reference: str  # a line in the footer, left: e.g. the digest in short
 
 
-def build_pdf(story: list[Flowable], running: Running, *, title: str, cover: bool) -> bytes:
+def build_pdf(
+    story: list[Flowable],
+    running: Running,
+    *,
+    title: str,
+    cover: bool,
+    on_page: Callable[[int], None] | None = None,
+) -> bytes:
     """Lay out `story` on A4 with the running header and footer; the first page carries no
-    header when `cover`."""
+    header when `cover`. `on_page(n)` is called as page n is laid out (progress, cancel)."""
     buffer = io.BytesIO()
     document = BaseDocTemplate(
         buffer,
@@ -342,6 +349,8 @@ def build_pdf(story: list[Flowable], running: Running, *, title: str, cover: boo
     )
 
     def header(canvas: Canvas, _doc: object) -> None:
+        if on_page is not None:
+            on_page(canvas.getPageNumber())
         canvas.saveState()
         canvas.setFont(FONT, 8)
         canvas.setFillColor(MUTED)
