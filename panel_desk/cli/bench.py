@@ -55,7 +55,7 @@ def table(report: bench.BenchReport) -> str:
         f"panel-desk bench: {report.scale:,} submissions, {facts.get('reviews', 0):,} reviews, "
         f"{facts.get('scores', 0):,} scores, {facts.get('criteria', 0)} criteria; "
         f"medians of up to {report.runs} runs (runs: how many each); "
-        f"{report.seconds:.0f} s in all"
+        f"{report.seconds:.0f} s in all ({report.cpu_seconds:.0f} s of CPU)"
     )
     notes = [f"  {f.label}: {f.note}" for f in report.figures if f.note]
     met = sum(f.met for f in report.figures)
