@@ -119,16 +119,18 @@ def is_divergent(
 # --- the reviews that count -------------------------------------------------------------
 
 
-def counting(round_id: int, submission_id: int | None = None) -> list[ColumnElement[bool]]:
+def counting(
+    round_id: int, submission_id: int | None = None, listed: bool = False
+) -> list[ColumnElement[bool]]:
     """Conditions on Assignment and Review for the reviews that count: the newest version
     of an active assignment's review, when submitted.
 
-    For one submission, a correlated NOT EXISTS on the (assignment, version) index costs a
-    few index seeks. For the whole round, the superseded versions are listed once instead
-    (a grouped pass over that index, then a seek for the few assignments with a later
-    version) and each review is checked against the list: a seek per review for the
-    round's 80,000 reviews cost about a tenth of the divergence read."""
-    newer = aliased(Review)
+    A correlated NOT EXISTS on the (assignment, version) index costs a few index seeks a
+    review: right for one submission or a small round. `listed`, for a whole big round
+    read in stored order: the superseded versions are listed once instead (a grouped pass
+    over that index, then a seek for the few assignments with a later version) and each
+    review is checked against the list; a seek for each of a round's 80,000 reviews cost
+    about a tenth of the divergence read."""
     where = [
         Assignment.round_id == round_id,
         Assignment.state == AssignmentState.ACTIVE,
@@ -137,13 +139,15 @@ def counting(round_id: int, submission_id: int | None = None) -> list[ColumnElem
     ]
     if submission_id is not None:
         where.append(Assignment.submission_id == submission_id)
+    if listed:
+        where.append(Review.id.not_in(superseded()))
+    else:
+        newer = aliased(Review)
         where.append(
             ~exists().where(
                 newer.assignment_id == Review.assignment_id, newer.version > Review.version
             )
         )
-    else:
-        where.append(Review.id.not_in(superseded()))
     return where
 
 
@@ -186,17 +190,31 @@ def _cross_join(join: InOrder, compiler: Any, **kw: Any) -> str:
     )
 
 
-def reviews_first(submission_id: int | None, with_scores: bool = False) -> FromClause:
-    """Review, Assignment (and Score, when asked) for a query over the reviews that count.
-    One submission: from its assignments (an index finds them). The whole round: from the
-    reviews in stored order (InOrder)."""
+def reviews_first(in_order: bool, with_scores: bool = False) -> FromClause:
+    """Review, Assignment (and Score, when asked) for a query over the reviews that count:
+    from the reviews in stored order when `in_order` (InOrder, see in_stored_order), else
+    as the planner likes (from the round's or the submission's assignments)."""
     on_assignment = Assignment.id == Review.assignment_id
     on_review = Score.review_id == Review.id
-    if submission_id is not None:
+    if not in_order:
         found = Assignment.__table__.join(Review.__table__, on_assignment)
         return found.join(Score.__table__, on_review) if with_scores else found
     found = InOrder(Review.__table__, Assignment.__table__, on_assignment)
     return InOrder(found, Score.__table__, on_review) if with_scores else found
+
+
+def in_stored_order(session: Session, round_id: int, submission_id: int | None = None) -> bool:
+    """Whether to read the round from every review in stored order: for a whole round
+    holding a fair share of the database's reviews. Walking the reviews costs a little
+    for each review of other rounds too, so a small round beside a big one (or one
+    submission) is read from its own assignments, which an index finds."""
+    if submission_id is not None:
+        return False
+    assigned = session.scalar(
+        select(func.count()).select_from(Assignment).where(Assignment.round_id == round_id)
+    )
+    reviews = session.scalar(select(func.count()).select_from(Review))
+    return (assigned or 0) * 4 >= (reviews or 0)
 
 
 def divergent_scores(
@@ -205,6 +223,7 @@ def divergent_scores(
     with_ids: bool = True,
     submission_id: int | None = None,
     dialect: str = "",
+    in_order: bool = False,
 ) -> Select[Any]:
     """The one grouped aggregate over the round's counting scores: each divergent
     (submission, criterion) with its spread and the ids of its scores.
@@ -253,23 +272,25 @@ def divergent_scores(
                 func.aggregate_strings(cast(Score.id, String), ",") if with_ids else literal("")
             ).label("scores"),
         )
-        .select_from(reviews_first(submission_id, with_scores=True))
-        .where(*counting(round_.id, submission_id), Score.value != "")
+        .select_from(reviews_first(in_order, with_scores=True))
+        .where(*counting(round_.id, submission_id, listed=in_order), Score.value != "")
         .group_by(Assignment.submission_id, Score.criterion_id)
         .having(divergent)
     )
 
 
-def divergent_recommendations(round_id: int, submission_id: int | None = None) -> Select[Any]:
+def divergent_recommendations(
+    round_id: int, submission_id: int | None = None, in_order: bool = False
+) -> Select[Any]:
     """Submissions whose reviewers' overall recommendations differ, with the review ids."""
     return (
         select(
             Assignment.submission_id,
             func.aggregate_strings(cast(Review.id, String), ",").label("reviews"),
         )
-        .select_from(reviews_first(submission_id))
+        .select_from(reviews_first(in_order))
         .where(
-            *counting(round_id, submission_id),
+            *counting(round_id, submission_id, listed=in_order),
             Review.recommendation.is_not(None),
             Review.recommendation != "",
         )
@@ -344,12 +365,14 @@ def divergence_by_submission(
             )
         ).all()
     )
+    in_order = in_stored_order(session, round_.id, submission_id)
     items = divergent_scores(
         round_,
         by_threshold(thresholds_of(session, round_)),
         with_ids=False,
         submission_id=submission_id,
         dialect=connection.dialect.name,
+        in_order=in_order,
     ).subquery()
     numeric = items.c.threshold.is_not(None)
     per_submission = select(
@@ -366,7 +389,9 @@ def divergence_by_submission(
             ids = sorted(int(cid) for cid in criteria.split(","))
             divergent = named[criteria] = tuple(keys[cid] for cid in ids)
         found[sid] = SubmissionDivergence(divergent, widest or 0.0, ratio or 0.0)
-    for sid, _reviews in connection.execute(divergent_recommendations(round_.id, submission_id)):
+    for sid, _reviews in connection.execute(
+        divergent_recommendations(round_.id, submission_id, in_order)
+    ):
         was = found.get(sid)
         found[sid] = (
             SubmissionDivergence((*was.divergent, RECOMMENDATION_KEY), was.widest, was.ratio)

@@ -23,6 +23,7 @@ from panel_desk.services.divergence import (
     by_threshold,
     divergent_recommendations,
     divergent_scores,
+    in_stored_order,
     moderated_items,
     reviewer_positions,
     thresholds_of,
@@ -154,13 +155,16 @@ def round_divergence(
         )
     }
     positions = reviewer_positions(session, round_.id)
+    in_order = in_stored_order(session, round_.id)
     labels_of = {n: f"R{n}" for n in set(positions.values())}
     who = (Person.name, Person.email) if reveal else (literal(""), literal(""))
 
     found: list[tuple[int, str, float | None, list[int]]] = []
     for sid, cid, spread, _threshold, scores in _driver_rows(
         connection,
-        divergent_scores(round_, by_threshold(thresholds), dialect=connection.dialect.name),
+        divergent_scores(
+            round_, by_threshold(thresholds), dialect=connection.dialect.name, in_order=in_order
+        ),
     ):
         numeric = criteria[cid].scale_kind == NUMERIC
         found.append((sid, criteria[cid].key, spread if numeric else None, _ids(scores)))
@@ -182,7 +186,9 @@ def round_divergence(
             values[score_id] = ReviewerValue(label, value, points, comment, name, email)
 
     recommendations: dict[int, ReviewerValue] = {}
-    for sid, reviews in _driver_rows(connection, divergent_recommendations(round_.id)):
+    for sid, reviews in _driver_rows(
+        connection, divergent_recommendations(round_.id, in_order=in_order)
+    ):
         found.append((sid, RECOMMENDATION_KEY, None, [-i for i in _ids(reviews)]))
     review_ids = [-i for *_, ids in found for i in ids if i < 0]
     for chunk in _chunks(review_ids):

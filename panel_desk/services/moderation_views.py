@@ -23,6 +23,7 @@ from panel_desk.services.divergence import (
     RECOMMENDATION,
     counting,
     divergence_by_submission,
+    in_stored_order,
     is_divergent,
     moderated_items,
     reviewer_label,
@@ -101,11 +102,12 @@ def moderation_list(
             .group_by(Assignment.submission_id)
         ).all()
     )
+    in_order = in_stored_order(session, round_id, submission_id)
     submitted = dict(
         connection.execute(
             select(Assignment.submission_id, func.count())
-            .select_from(reviews_first(submission_id))
-            .where(*counting(round_id, submission_id))
+            .select_from(reviews_first(in_order))
+            .where(*counting(round_id, submission_id, listed=in_order))
             .group_by(Assignment.submission_id)
         ).all()
     )

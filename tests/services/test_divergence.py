@@ -260,7 +260,7 @@ def test_a_whole_round_is_read_from_its_reviews_in_stored_order(world: World) ->
     def plan(session) -> list[str]:
         round_ = session.get_one(Round, world.round_id)
         query = divergence.divergent_scores(
-            round_, {1: 2.0}, with_ids=False, dialect="sqlite"
+            round_, {1: 2.0}, with_ids=False, dialect="sqlite", in_order=True
         ).compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
         rows = session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {query}")
         return [row[3] for row in rows]
