@@ -91,7 +91,7 @@ def _full_checks_pass_unchanged(v: VersionRecord) -> bool:
     return True
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(versions)
 def test_a_version_passes_in_one_look_exactly_when_the_full_checks_let_it_through(v):
     duplicated = len({s.key for s in v.content.scores}) != len(v.content.scores)
@@ -137,7 +137,7 @@ def nodes(draw: st.DrawFn) -> dict[str, Any]:
     return node
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(nodes())
 def test_the_reader_takes_a_version_in_one_look_only_as_the_full_reading_would(node: Any):
     reader = _Reader("return.json")
