@@ -95,6 +95,8 @@ def _signed_round(session: Session, round_: Round, status: SignOffStatus) -> Sig
     decisions = []
     for sid, d in considered.items():
         since = decided_at.get(sid)
+        if since is not None:  # signatures are stamped to the second (signoff.sign_off)
+            since = since.replace(microsecond=0)
         first = next((t for t in reached if since is None or t >= since), completed)
         decisions.append(
             SignedDecision(

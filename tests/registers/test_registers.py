@@ -4,9 +4,21 @@ takes its entries off until the EAG signs again; lineage stands through it."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
-from panel_desk.services import appeals, lineage, lineage_views, registers, roster, signoff
-from panel_desk.services.database import Database
+import pytest
+
+from panel_desk.services import (
+    appeals,
+    demo,
+    demo_registers,
+    lineage,
+    lineage_views,
+    registers,
+    roster,
+    signoff,
+)
+from panel_desk.services.database import Database, open_database
 from tests.registers.conftest import CONDITIONAL_PROVIDER, CREDENTIAL, OTHER_CREDENTIAL, PROVIDER
 
 SECRETARIAT_ROLE = "secretariat"
@@ -115,3 +127,28 @@ def test_lineage_refuses_a_link_across_the_wrong_stages(chain_db: Database) -> N
         chain_db.run(lineage.link, "PA-2026-01/PA26-01", "EN-2026-01/EN26-02", "x")
     with pytest.raises(BadInput, match="already linked"):
         chain_db.run(lineage.link, OTHER_CREDENTIAL, "PA-2026-01/PA26-01", "x")
+
+
+def test_a_decision_signed_within_the_second_it_was_made_keeps_its_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signatures are stamped to the second, decisions to the microsecond: a sign-off in
+    the same second as the moderation still dates the decision, so an appeal on another
+    decision of the round, signed off later, does not move it."""
+    meeting = demo_registers.ENDORSEMENT_DECIDED.replace(microsecond=200_000)
+    monkeypatch.setattr(demo_registers, "ENDORSEMENT_DECIDED", meeting)
+    monkeypatch.setattr(demo_registers, "SIGNED_AFTER", timedelta(0))
+    db = open_database(tmp_path / "same-second.sqlite")
+    try:
+        demo.build_demo(db, signed_round=True)
+        before = db.read(registers.build_registers)
+        endorsed = {c.reference: c.endorsed_on for c in before.credentials}
+        assert endorsed[OTHER_CREDENTIAL] == meeting.date()
+
+        _reopen(db, CREDENTIAL)
+        _sign_again(db, "EN-2026-01")
+
+        after = {c.reference: c.endorsed_on for c in db.read(registers.build_registers).credentials}
+        assert after[OTHER_CREDENTIAL] == meeting.date(), "the appeal on another moved its date"
+    finally:
+        db.close()
