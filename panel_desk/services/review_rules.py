@@ -183,15 +183,22 @@ def check_values(
     source: str = "review",
 ) -> ReviewContent:
     """`content` with every value in its canonical spelling; BadInput for an unknown
-    criterion or a value off its scale. Drafts may be incomplete, never wrong."""
+    criterion, one scored twice or a value off its scale. Drafts may be incomplete, never
+    wrong."""
     by_key = {c.key: c for c in criteria}
     scores = []
+    seen: set[str] = set()
     for entry in content.scores:
         criterion = by_key.get(entry.key)
         if criterion is None:
             raise BadInput(
                 source, f"unknown criterion {entry.key!r} (criteria: {', '.join(by_key)})"
             )
+        if entry.key in seen:  # one score per criterion: a second would be ambiguous
+            raise BadInput(
+                source, f"scores criterion {entry.key!r} twice", f"criterion {entry.key}"
+            )
+        seen.add(entry.key)
         value = criterion.normalise(entry.value)
         if value is None:
             raise BadInput(

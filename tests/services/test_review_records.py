@@ -129,6 +129,10 @@ def _first_version(data) -> dict:
             lambda d: _first_version(d)["scores"].__setitem__(0, ["assessment", "maybe", ""]),
             "'maybe' is not on the scale",
         ),
+        (
+            lambda d: _first_version(d)["scores"].append(_first_version(d)["scores"][0]),
+            "scores criterion '.+' twice",
+        ),
         (lambda d: _first_version(d).update(recommendation=""), "incomplete"),
         (lambda d: _first_version(d).update(no_conflict_certified=False), "incomplete"),
         (lambda d: _first_version(d).update(version=2), "versions must run 1, 2, 3"),
