@@ -193,13 +193,16 @@ def test_a_large_list_sorts_in_the_model_without_stalling(qtbot) -> None:
         for n in range(20_000)
     ]
     model = ModerationListModel()
-    started = time.perf_counter()
+    # CPU time, not the wall clock: on a busy machine the clock measures the others too.
+    # About 0.1 s of CPU here; a model that sorted through Qt's proxies or per-row reads
+    # would take many times the bound.
+    started = time.process_time()
     model.set_rows(rows)
     for column in range(model.columnCount()):
         model.sort(column, Qt.SortOrder.DescendingOrder)
     model.set_filter("title 5", True)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.5, f"{elapsed:.2f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < 1.5, f"{elapsed:.2f} s of CPU"
     assert all(model.row_at(n).needs_moderation for n in range(model.rowCount()))
 
 
