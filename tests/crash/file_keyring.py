@@ -32,7 +32,10 @@ class FileKeyring(KeyringBackend):
     def set_password(self, service: str, username: str, password: str) -> None:
         data = self._load()
         data[f"{service}\n{username}"] = password
-        partial = self._path().with_suffix(".partial")
+        # One partial file per process: two children sealing their first event at once
+        # must not replace each other's half-written file (the loser's replace failed and
+        # it wrote its events unsealed).
+        partial = self._path().with_suffix(f".{os.getpid()}.partial")
         partial.write_text(json.dumps(data))
         partial.replace(self._path())
 
