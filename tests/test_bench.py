@@ -41,7 +41,8 @@ def test_bench_reports_every_figure_with_its_baseline(run_cli, tmp_path):
             paired = sorted(
                 r / b for r, b in zip(found["runs"], found["baseline_runs"], strict=False)
             )
-            assert paired and found["ratio"] == round(paired[len(paired) // 2], 2), name
+            # From the runs as the JSON rounds them: the ratio may differ in its last digit.
+            assert paired and abs(found["ratio"] - paired[len(paired) // 2]) <= 0.01, name
         else:
             assert found["baseline"] is None and found["ratio"] is None, name
     assert report["met"] == sum(f["met"] for f in figures.values())
