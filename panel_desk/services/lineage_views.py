@@ -222,6 +222,7 @@ class CredentialHistory:
     annotations: tuple[annotations.AnnotationView, ...]
     returns: tuple[annual_returns.ReturnView, ...]
     as_of: date
+    owed: tuple[annual_returns.ReturnDue, ...] = ()  # each year's return, where it stands
 
 
 def credential_choices(session: Session) -> list[CredentialEntry]:
@@ -238,13 +239,24 @@ def credential_history(
     from panel_desk.services.registers import build_registers
 
     registers = build_registers(session, as_of)
+    entry = registers.credential(credential_id)
+    owed = (
+        tuple(
+            due
+            for due in annual_returns.return_status(session, registers.as_of)
+            if due.credential_reference == entry.reference
+        )
+        if entry is not None
+        else ()
+    )
     return CredentialHistory(
-        registers.credential(credential_id),
+        entry,
         chain_for(session, credential_id),
         tuple(registers.approvals_for(credential_id)),
         tuple(annotations.annotations(session, credential_id=credential_id)),
         tuple(annual_returns.returns(session, credential_id)),
         registers.as_of,
+        owed,
     )
 
 

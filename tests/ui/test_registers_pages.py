@@ -75,6 +75,9 @@ def test_credential_history_shows_the_whole_chain(qtbot, open_window, hub: Datab
     ):
         assert expected in text, expected
     assert text.index("GW-2025-02/") < text.index("Specification (the credential)")
+    returns = text[text.index("Annual returns") :]
+    assert "late 9 Nov 2026" in returns and "due 31 Oct 2026" in returns, "Eastmere's, late"
+    assert "Wessex Vale University\tmissing" in returns.replace("\n", "\t"), returns
 
 
 def test_the_detail_pane_shows_lineage_and_attached_returns(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from panel_desk.services.lineage_views import Chain, CredentialHistory, Step
 
 if TYPE_CHECKING:  # for hints only: annual returns import sign-off, keys and signing
-    from panel_desk.services.annual_returns import ReturnView
+    from panel_desk.services.annual_returns import ReturnDue, ReturnView
 
 CSS = """
 h2 { font-size: 13px; margin: 14px 0 4px 0; border-bottom: 1px solid #c8c8c8; }
@@ -72,16 +72,42 @@ def chain_section(chain: Chain, returns: Sequence[ReturnView] = ()) -> str:
     return "".join(parts)
 
 
-def returns_section(returns: Sequence[ReturnView], title: str = "Annual returns") -> str:
+def _received(r: ReturnView, owed: dict[tuple[str, int], ReturnDue]) -> str:
+    due = owed.get((r.provider, r.year))
+    if due is not None and due.state == "late":
+        return (
+            f"<span class=wait>late</span> {r.received_on:%-d %b %Y}<br>"
+            f"<span class=muted>due {due.due:%-d %b %Y}</span>"
+        )
+    return f"{r.received_on:%-d %b %Y}"
+
+
+def returns_section(
+    returns: Sequence[ReturnView],
+    title: str = "Annual returns",
+    owed: Sequence[ReturnDue] = (),
+) -> str:
+    """The returns received, each marked late where it came after its due date, and the
+    returns `owed` that are missing (due and not received)."""
+    by_year = {(d.provider, d.year): d for d in owed}
     rows = "".join(
         f"<tr><td>{escape(r.year_label)}</td><td>{escape(r.provider)}</td>"
+        f"<td>{_received(r, by_year)}</td>"
         f"<td align=right>{r.take_up}</td><td align=right>{r.progressing}</td>"
         f"<td align=right>{r.completed}</td><td class=muted>{escape(r.themes)}</td></tr>"
         for r in returns
     )
+    missing = "".join(
+        f"<tr><td>{escape(d.year_label)}</td><td>{escape(d.provider)}</td>"
+        f"<td><span class=no>missing</span><br><span class=muted>due "
+        f"{d.due:%-d %b %Y}</span></td><td colspan=4></td></tr>"
+        for d in owed
+        if d.state == "missing"
+    )
     return (
-        f"<h2>{escape(title)}</h2><table><tr><th>Year</th><th>Provider</th><th>Take-up</th>"
-        f"<th>Progressing</th><th>Completed</th><th>Enhancement themes</th></tr>{rows}</table>"
+        f"<h2>{escape(title)}</h2><table><tr><th>Year</th><th>Provider</th><th>Received</th>"
+        f"<th>Take-up</th><th>Progressing</th><th>Completed</th><th>Enhancement themes</th>"
+        f"</tr>{rows}{missing}</table>"
     )
 
 
@@ -126,8 +152,8 @@ def history_html(history: CredentialHistory) -> str:
         parts.append("</table>")
     else:
         parts.append("<p class=muted>None yet.</p>")
-    if history.returns:
-        parts.append(returns_section(history.returns))
+    if history.returns or any(d.state == "missing" for d in history.owed):
+        parts.append(returns_section(history.returns, owed=history.owed))
     else:
         parts.append("<h2>Annual returns</h2><p class=muted>None received yet.</p>")
     return "".join(parts)
