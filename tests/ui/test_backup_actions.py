@@ -24,14 +24,21 @@ def answer_modal(
     qtbot, wanted: Callable[[QWidget], bool], handle: Callable[[QWidget], None]
 ) -> list[QWidget]:
     """Call `handle` with the next modal dialog `wanted` accepts, once it is shown (and
-    again, should it still be open a moment later: a click before it is ready is lost)."""
+    again, should that same dialog still be open a moment later: a click before it is ready
+    is lost). Once it has closed the poll stops, so it never answers a later step's dialog."""
     seen: list[QWidget] = []
 
     def poll() -> None:
+        if seen and not (isValid(seen[0]) and seen[0].isVisible()):
+            return  # its dialog has closed: never answer a later one
         modal = QApplication.activeModalWidget()
-        if modal is None or not wanted(modal) or not modal.isVisible():
-            if not seen:
-                QTimer.singleShot(20, poll)
+        if (
+            modal is None
+            or not wanted(modal)
+            or not modal.isVisible()
+            or seen[:1] not in ([], [modal])
+        ):
+            QTimer.singleShot(20 if not seen else 200, poll)
             return
         seen.append(modal)
         handle(modal)
@@ -43,15 +50,24 @@ def answer_modal(
 
 def choose_file(qtbot, path: Path) -> list[QWidget]:
     """Type `path` into the next file dialog and press Enter, as a person would (again,
-    should the keys reach the dialog before it is ready for them)."""
+    should the keys reach that dialog before it is ready for them). Once it has closed the
+    poll stops: left running, it typed its path into the next step's dialog, and restored
+    the good backup where the test meant to restore a damaged one (a hang under load)."""
     seen: list[QWidget] = []
 
     def poll() -> None:
+        if seen and not (isValid(seen[0]) and seen[0].isVisible()):
+            return  # its dialog has closed: the next file dialog is another step's to answer
         dialog = QApplication.activeModalWidget()
         name = dialog.findChild(QLineEdit, "fileNameEdit") if dialog is not None else None
-        if not isinstance(dialog, QFileDialog) or name is None or not name.isVisible():
-            if not seen or (isValid(seen[-1]) and seen[-1].isVisible()):
-                QTimer.singleShot(20, poll)
+        if (
+            not isinstance(dialog, QFileDialog)
+            or name is None
+            or not name.isVisible()
+            or not dialog.isActiveWindow()  # keys sent before it is active reach it half-made
+            or seen[:1] not in ([], [dialog])
+        ):
+            QTimer.singleShot(20, poll)
             return
         seen.append(dialog)
         name.setFocus()
