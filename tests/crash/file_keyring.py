@@ -7,8 +7,11 @@ user's keyring. Selected with PYTHON_KEYRING_BACKEND=tests.crash.file_keyring.Fi
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -29,17 +32,31 @@ class FileKeyring(KeyringBackend):
     def get_password(self, service: str, username: str) -> str | None:
         return self._load().get(f"{service}\n{username}")
 
-    def set_password(self, service: str, username: str, password: str) -> None:
-        data = self._load()
-        data[f"{service}\n{username}"] = password
-        # One partial file per process: two children sealing their first event at once
-        # must not replace each other's half-written file (the loser's replace failed and
-        # it wrote its events unsealed).
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Children run two at a time on one file: each read-change-write holds the lock,
+        or one child's key is lost to the other's write (seen: a demo's authority key, and
+        a seal key written half-way, leaving the events unsealed)."""
+        with self._path().with_suffix(".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _save(self, data: dict[str, str]) -> None:
         partial = self._path().with_suffix(f".{os.getpid()}.partial")
         partial.write_text(json.dumps(data))
         partial.replace(self._path())
 
+    def set_password(self, service: str, username: str, password: str) -> None:
+        with self._locked():
+            data = self._load()
+            data[f"{service}\n{username}"] = password
+            self._save(data)
+
     def delete_password(self, service: str, username: str) -> None:
-        data = self._load()
-        data.pop(f"{service}\n{username}", None)
-        self._path().write_text(json.dumps(data))
+        with self._locked():
+            data = self._load()
+            data.pop(f"{service}\n{username}", None)
+            self._save(data)
