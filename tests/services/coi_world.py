@@ -120,3 +120,26 @@ def teams(db: Database, ref: str = ROUND) -> dict[str, set[str]]:
 
 def detect(db: Database, ref: str = ROUND) -> conflicts.DetectionReport:
     return db.run(conflicts.detect_conflicts, ref)
+
+
+def build_flagged(db: Database, folder: Path) -> Database:
+    """A former colleague of a submission's named person: a round with conflict flags on
+    them to decide (the decision tests' world)."""
+    build(
+        db,
+        folder,
+        [
+            P(
+                "colleague@testshire.ac.uk",
+                affiliations="University of Testshire|2010-01-01|2024-01-31",
+            )
+        ],
+        [S("S-1", named="a@testshire.ac.uk")],
+    )
+    detect(db)
+    return db
+
+
+def colleague_flag(db: Database, rule: str) -> conflicts.FlagView:
+    """build_flagged's flag on the colleague under `rule`, as it stands now."""
+    return flags(db)[("colleague@testshire.ac.uk", "S-1")][rule]

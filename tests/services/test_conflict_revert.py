@@ -15,30 +15,21 @@ from panel_desk.services import audit, conflict_decisions, conflicts
 from panel_desk.services.database import Database
 from panel_desk.store.models import AuditEvent, ConflictFlag
 from tests.dbstate import fingerprint
-from tests.services.coi_world import SECRETARIAT, P, S, build, detect, flags
+from tests.services.coi_world import (
+    SECRETARIAT,
+    build_flagged,
+    colleague_flag,
+)
 
 ONE, TWO = SECRETARIAT
 
 
 @pytest.fixture
 def flagged(empty_db: Database, tmp_path: Path) -> Database:
-    build(
-        empty_db,
-        tmp_path,
-        [
-            P(
-                "colleague@testshire.ac.uk",
-                affiliations="University of Testshire|2010-01-01|2024-01-31",
-            )
-        ],
-        [S("S-1", named="a@testshire.ac.uk")],
-    )
-    detect(empty_db)
-    return empty_db
+    return build_flagged(empty_db, tmp_path)
 
 
-def _flag(db: Database, rule: str) -> conflicts.FlagView:
-    return flags(db)[("colleague@testshire.ac.uk", "S-1")][rule]
+_flag = colleague_flag
 
 
 def _decision(flag: conflicts.FlagView) -> tuple[str, str, str, str]:

@@ -15,7 +15,6 @@ from panel_desk.services import (
     assignment_changes,
     conflict_decisions,
     conflict_declarations,
-    conflicts,
     organisations,
     roster,
     rounds,
@@ -25,7 +24,18 @@ from panel_desk.services.conflict_rules import lookback_start
 from panel_desk.services.database import Database
 from panel_desk.store.models import AuditEvent, Review, ReviewState, Role
 from tests.dbstate import fingerprint
-from tests.services.coi_world import OPENS, SECRETARIAT, P, S, build, detect, flags, teams
+from tests.services.coi_world import (
+    OPENS,
+    SECRETARIAT,
+    P,
+    S,
+    build,
+    build_flagged,
+    colleague_flag,
+    detect,
+    flags,
+    teams,
+)
 
 CUTOFF = date(2023, 9, 1)  # three years before OPENS
 
@@ -372,23 +382,10 @@ def test_detection_withdraws_someone_newly_conflicted(empty_db: Database, tmp_pa
 
 @pytest.fixture
 def flagged(empty_db: Database, tmp_path: Path) -> Database:
-    build(
-        empty_db,
-        tmp_path,
-        [
-            P(
-                "colleague@testshire.ac.uk",
-                affiliations="University of Testshire|2010-01-01|2024-01-31",
-            )
-        ],
-        [S("S-1", named="a@testshire.ac.uk")],
-    )
-    detect(empty_db)
-    return empty_db
+    return build_flagged(empty_db, tmp_path)
 
 
-def _flag(db: Database, rule: str) -> conflicts.FlagView:
-    return flags(db)[("colleague@testshire.ac.uk", "S-1")][rule]
+_flag = colleague_flag
 
 
 def test_a_soft_flag_is_cleared_or_managed_with_a_rationale(flagged: Database) -> None:
