@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton, QWidget
 
 from panel_desk.services import roster
 from panel_desk.services.database import Database
@@ -67,3 +67,20 @@ def answer_next_modal(qtbot, handle: Callable[[QWidget], None]) -> list[QWidget]
 
     QTimer.singleShot(20, poll)
     return seen
+
+
+def cancel_after(qtbot, updates: Sized, after: int) -> list[str]:
+    """Click Cancel in the next progress dialog once `updates` (a list the test fills as
+    progress comes) holds `after` of them; returns a list then holding the dialog's label."""
+    cancelled: list[str] = []
+
+    def cancel(dialog: QWidget) -> None:
+        assert isinstance(dialog, QProgressDialog)
+        if len(updates) < after:
+            QTimer.singleShot(5, lambda: cancel(dialog))
+            return
+        cancelled.append(dialog.labelText())
+        qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
+
+    answer_next_modal(qtbot, cancel)
+    return cancelled

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFileDialog, QProgressDialog, QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QProgressDialog, QWidget
 
 from panel_desk.services import appeals, assignment_views, audit, conflict_flags, roster, rounds
 from panel_desk.services.database import open_database
@@ -26,7 +26,7 @@ from panel_desk.ui import runner
 from panel_desk.ui.main_window import MainWindow
 from tests.dbstate import fingerprint
 from tests.services.review_fixtures import pick
-from tests.ui.conftest import activate, answer_next_modal
+from tests.ui.conftest import activate, cancel_after
 from tests.ui.test_conflicts_page import go_to_round
 from tests.ui.test_review_editor import _open as open_review
 
@@ -46,22 +46,6 @@ def _updates(monkeypatch: pytest.MonkeyPatch, pace: float = 0.05) -> list[str]:
 
     monkeypatch.setattr(runner._Worker, "_progress", unhurried)
     return seen
-
-
-def _cancel_after(qtbot, updates: list[str], after: int) -> list[str]:
-    """Click Cancel in the next progress dialog once `after` updates have come."""
-    cancelled: list[str] = []
-
-    def cancel(dialog: QWidget) -> None:
-        assert isinstance(dialog, QProgressDialog)
-        if len(updates) < after:
-            QTimer.singleShot(5, lambda: cancel(dialog))
-            return
-        cancelled.append(dialog.labelText())
-        qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
-
-    answer_next_modal(qtbot, cancel)
-    return cancelled
 
 
 def _tab(qtbot, window: MainWindow, title: str) -> QWidget:
@@ -94,7 +78,7 @@ def test_the_assignment_page_reads_in_the_background_and_cancels(
     window = open_window()
     go_to_round(window, BIG)
     before = fingerprint(demo_path)
-    cancelled = _cancel_after(qtbot, updates, 3)
+    cancelled = cancel_after(qtbot, updates, 3)
 
     page = _tab(qtbot, window, "Assignment")
 
@@ -120,7 +104,7 @@ def test_the_conflicts_page_reads_in_the_background_and_cancels(
     window = open_window()
     go_to_round(window, BIG)
     before = fingerprint(demo_path)
-    cancelled = _cancel_after(qtbot, updates, 3)
+    cancelled = cancel_after(qtbot, updates, 3)
 
     page = _tab(qtbot, window, "Conflicts")
 
@@ -142,7 +126,7 @@ def test_the_audit_check_is_cancelled_between_events(
     monkeypatch.setattr(audit, "CHECKED_PER_STEP", 1)
     updates = _updates(monkeypatch)
     window = open_window()
-    cancelled = _cancel_after(qtbot, updates, 12)
+    cancelled = cancel_after(qtbot, updates, 12)
 
     page = _tab(qtbot, window, "Audit")
 
@@ -184,7 +168,7 @@ def test_an_appeal_extract_is_made_in_the_background_and_cancelled(
         monkeypatch.setattr(audit, "CHECKED_PER_STEP", 1)
         updates = _updates(monkeypatch)
         _saves_to(monkeypatch, tmp_path / "extract.json")
-        cancelled = _cancel_after(qtbot, updates, 5)
+        cancelled = cancel_after(qtbot, updates, 5)
 
         qtbot.mouseClick(page.extract_button, Qt.MouseButton.LeftButton)
 
@@ -215,7 +199,7 @@ def test_the_offline_form_import_runs_in_the_background_and_cancels(
     before = fingerprint(demo_path)
     messages: list[str] = []
     page.status.connect(messages.append)
-    cancelled = _cancel_after(qtbot, updates, 1)
+    cancelled = cancel_after(qtbot, updates, 1)
     original: Callable = QProgressDialog.setMinimumDuration
     monkeypatch.setattr(  # a form of a few reviews: show the dialog at once
         QProgressDialog, "setMinimumDuration", lambda self, ms: original(self, 0)

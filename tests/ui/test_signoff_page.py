@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QDialogButtonBox,
@@ -29,7 +29,7 @@ from panel_desk.ui.appeals.page import AppealsPage
 from panel_desk.ui.main_window import MainWindow
 from panel_desk.ui.signoff.page import SignOffPage
 from tests.services.signoff_world import ROUND, change_feedback, people_with
-from tests.ui.conftest import answer_next_modal
+from tests.ui.conftest import answer_next_modal, cancel_after
 
 
 @pytest.fixture
@@ -178,7 +178,6 @@ def test_cancel_in_the_progress_dialog_leaves_no_pack(
     out.mkdir()
     _choose(monkeypatch, "getSaveFileName", out / "pack")
     progress = _record_progress(monkeypatch)
-    cancelled: list[str] = []
     step = runner._Worker._progress
 
     def unhurried(self, done: int, total: int, text: str) -> None:
@@ -187,15 +186,7 @@ def test_cancel_in_the_progress_dialog_leaves_no_pack(
 
     monkeypatch.setattr(runner._Worker, "_progress", unhurried)
 
-    def cancel(dialog: QWidget) -> None:  # the user clicks Cancel after `after` updates
-        assert isinstance(dialog, QProgressDialog)
-        if len(progress) < after:
-            QTimer.singleShot(5, lambda: cancel(dialog))
-            return
-        cancelled.append(dialog.labelText())
-        qtbot.mouseClick(dialog.findChild(QPushButton), Qt.MouseButton.LeftButton)
-
-    answer_next_modal(qtbot, cancel)
+    cancelled = cancel_after(qtbot, progress, after)  # the user clicks Cancel then
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
 
     assert cancelled, "the progress dialog was shown and cancelled"
