@@ -5,7 +5,6 @@ put them in a reviewer's packet (issue 9)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,21 +26,12 @@ from panel_desk.store.models import (
     SubmissionPartner,
     TemplateField,
 )
-from tests.crypto.support import MemoryKeyring, keys_kept_apart
 from tests.exchange_world import ROUND, World, members_of
 
 NEW = "EN-90"
 
 
-@pytest.fixture(autouse=True)
-def ring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MemoryKeyring]:
-    with keys_kept_apart(monkeypatch, tmp_path) as memory:
-        yield memory
-
-
-@pytest.fixture
-def hub_url(pg_database: Callable[[str], str]) -> str:
-    return pg_database("demo")
+pytestmark = pytest.mark.usefixtures("ring")  # keys in memory (tests/pg/conftest.py)
 
 
 def _like_one_of_theirs(world: World, folder: Path) -> tuple[Path, dict[str, bytes]]:

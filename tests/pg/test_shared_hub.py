@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -25,22 +25,12 @@ from panel_desk.services.exchange import return_import
 from panel_desk.services.reviewing import Progress
 from panel_desk.store.engine import WRITER_LOCK
 from panel_desk.store.models import AuditEvent, ReceivedReturn, Review
-from tests.crypto.support import MemoryKeyring, keys_kept_apart
 from tests.exchange_world import World
 
 WAIT = 60.0
 
 
-@pytest.fixture(autouse=True)
-def ring(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MemoryKeyring]:
-    with keys_kept_apart(monkeypatch, tmp_path) as memory:
-        yield memory
-
-
-@pytest.fixture
-def hub_url(pg_database: Callable[[str], str]) -> str:
-    """A private copy of the demo on this run's PostgreSQL server."""
-    return pg_database("demo")
+pytestmark = pytest.mark.usefixtures("ring")  # keys in memory (tests/pg/conftest.py)
 
 
 def _waiting_for_writer_lock(db: Database) -> int:
