@@ -16,10 +16,11 @@ queries whose columns need no result processing (integers, text, floats).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Table, insert
+from sqlalchemy import Connection, Dialect, Executable, Table, insert
 from sqlalchemy.orm import Session
 
 CHUNK = 50_000
@@ -55,6 +56,29 @@ def insert_rows(
         f"VALUES ({', '.join('?' for _ in columns)})"
     )
     connection.exec_driver_sql(statement, rows if isinstance(rows, list) else list(rows))
+
+
+def stored_values(
+    table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], ready: Collection[str] = ()
+) -> list[tuple[Any, ...]]:
+    """`rows` with each value as SQLite stores it in `table`'s column: what insert_rows
+    sends to the driver, for a worker staging rows in a database of its own (the hub's
+    own columns only; others, and those in `ready`, pass as they are)."""
+    dialect = _sqlite()
+    processors = [
+        table.c[name].type._cached_bind_processor(dialect)
+        if name in table.c and name not in ready
+        else None
+        for name in columns
+    ]
+    return _processed(rows, processors) if any(processors) else [tuple(r) for r in rows]
+
+
+@functools.cache
+def _sqlite() -> Dialect:
+    from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+
+    return SQLiteDialect_pysqlite()
 
 
 def _processed(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session
 from panel_desk.errors import NotFound
 from panel_desk.services import audit
 from panel_desk.services.bulk_rows import insert_rows
+from panel_desk.services.returned_stage import VERSION_COLUMNS, StagedScores, StagedVersion
 from panel_desk.services.returned_state import HubRound, Reviewer, hub_round, load_reviewers
 from panel_desk.services.review_records import VersionRecord
 from panel_desk.store.models import (
@@ -33,20 +35,7 @@ from panel_desk.store.models import (
     Score,
 )
 
-REVIEW_COLUMNS = (
-    "id",
-    "assignment_id",
-    "version",
-    "state",
-    "recommendation",
-    "conditions",
-    "comment",
-    "no_conflict_certified",
-    "correction_reason",
-    "created_at",
-    "updated_at",
-    "submitted_at",
-)
+REVIEW_COLUMNS = ("id", "assignment_id", *VERSION_COLUMNS)
 SCORE_COLUMNS = ("review_id", "criterion_id", "value", "points", "comment")
 FLUSH_SCORES = 200_000
 """Write pending rows once this many scores wait: memory stays flat however big the batch."""
@@ -81,6 +70,8 @@ class ReturnBatch:
         self._rows: list[tuple[Any, dict[str, Any]]] = []  # other rows: (model, values)
         self._changes: list[audit.Change] = []
         self._next_review_id = 0
+        self._staged: StagedScores | None = None
+        self._rounds_by_id: dict[int, HubRound] = {}  # rounds of staged versions
 
     # --- reading --------------------------------------------------------------------
 
@@ -125,11 +116,30 @@ class ReturnBatch:
         self.session.execute(delete(Score).where(Score.review_id.in_(review_ids)))
         self.session.execute(delete(Review).where(Review.id.in_(review_ids)))
 
+    def use_segments(self, segments: dict[int, Path]) -> None:
+        """Versions added with a `staged` key have their scores in these segments."""
+        self._staged = StagedScores(segments)
+
     def add_versions(
-        self, hub: HubRound, assignment_id: int, versions: list[VersionRecord]
+        self,
+        hub: HubRound,
+        assignment_id: int,
+        versions: list[VersionRecord],
+        staged: int | None = None,
     ) -> None:
+        """New review rows for `versions`, and their scores: from the versions, or (with
+        `staged`, the segment they wait in: StagedVersions) copied from where a worker
+        left them."""
         if not self._next_review_id:
             self._next_review_id = (self.session.scalar(select(func.max(Review.id))) or 0) + 1
+        if staged is not None:
+            assert self._staged is not None, "use_segments first"
+            self._rounds_by_id[hub.round.id] = hub
+            for v in versions:
+                assert isinstance(v, StagedVersion)
+                self._staged.add(staged, v.row, assignment_id, hub.round.id, self._next_review_id)
+                self._next_review_id += 1
+            return
         ids, points = hub.criterion_ids, hub.points
         for v in versions:
             review_id = self._next_review_id
@@ -170,6 +180,17 @@ class ReturnBatch:
         insert_rows(self.session, Review.__table__, REVIEW_COLUMNS, self._reviews)
         insert_rows(self.session, Score.__table__, SCORE_COLUMNS, self._scores, ready={"points"})
         self._reviews, self._scores = [], []
+        if self._staged is not None and len(self._staged):
+            self._staged.write(
+                self.session,
+                {round_id: _scale_rows(hub) for round_id, hub in self._rounds_by_id.items()},
+            )
+
+    def close(self) -> None:
+        """Everything written; the staged scores' temporary tables dropped."""
+        self.flush()
+        if self._staged is not None:
+            self._staged.close(self.session)
 
     def flush(self) -> None:
         """Write everything pending, in order: versions, scores, other rows, audit events."""
@@ -184,3 +205,13 @@ class ReturnBatch:
         self._changes = []
         self._applied.clear()
         self._next_review_id = 0
+
+
+def _scale_rows(hub: HubRound) -> list[tuple[str, str, int, float | None]]:
+    """(key, value, criterion id, points) of every value a checked score may hold in the
+    round: each value of each criterion's scale, and blank."""
+    return [
+        (key, value, hub.criterion_ids[key], hub.points[key].get(value))
+        for key, values in hub.scales.canonical.items()
+        for value in sorted(values)
+    ]

@@ -29,6 +29,7 @@ from panel_desk.errors import BadInput, NotFound
 from panel_desk.services import audit, reviewing
 from panel_desk.services.returned_batch import ReturnBatch
 from panel_desk.services.returned_certification import certify_returned
+from panel_desk.services.returned_stage import ReadInFull, Staged
 from panel_desk.services.returned_state import (
     Assigned,
     Held,
@@ -93,6 +94,27 @@ def _passes(scales: Scales, v: VersionRecord) -> bool:
     )
 
 
+def _at_a_glance(scales: Scales, v: VersionRecord, position: int, last: int) -> bool:
+    """True when the version passes every test of _check_sequence as it stands."""
+    return (
+        v.version == position
+        and v.state in _STATES
+        and (position == last or v.state != State.DRAFT)
+        and bool(position == 1 or v.correction_reason.strip())
+        and _passes(scales, v)
+    )
+
+
+def in_one_look(scales: Scales, record: ReviewRecord) -> bool:
+    """True when every version of the review passes _check_sequence as it stands, so its
+    scores need no further look (a worker reading returns asks: return_reading.py). False
+    says only that _check_sequence must judge it, and word any refusal."""
+    last = len(record.versions)
+    return last > 0 and all(
+        _at_a_glance(scales, v, position, last) for position, v in enumerate(record.versions, 1)
+    )
+
+
 def _check_sequence(
     hub: HubRound,
     record: ReviewRecord,
@@ -105,13 +127,7 @@ def _check_sequence(
     checked = []
     last = len(record.versions)
     for position, v in enumerate(record.versions, 1):
-        if (
-            v.version == position
-            and v.state in _STATES
-            and (position == last or v.state != State.DRAFT)
-            and (position == 1 or v.correction_reason.strip())
-            and _passes(hub.scales, v)
-        ):
+        if _at_a_glance(hub.scales, v, position, last):
             checked.append(v)  # the way most versions go: each test below passes
             continue
         at = f"{where}, version {v.version}"
@@ -231,8 +247,16 @@ def apply_records(
     return applied
 
 
-def apply_in_batch(batch: ReturnBatch, records: ReviewerRecords, source: str) -> AppliedRecords:
-    """apply_records within a batch of returns (its rows are written by `batch.flush`)."""
+def apply_in_batch(
+    batch: ReturnBatch, records: ReviewerRecords, source: str, staged: Staged | None = None
+) -> AppliedRecords:
+    """apply_records within a batch of returns (its rows are written by `batch.flush`).
+
+    `staged`: the records were read by a worker (exchange/return_reading.py) that found
+    every version well formed (`in_one_look`) and kept them in a segment of its own: here
+    each comes as a StagedVersion, its number and state. Versions the hub already holds
+    must be compared score by score, so when any review has some, ReadInFull asks the
+    caller to read the return here."""
     try:
         hub = batch.round(records.round_ref)
     except NotFound:
@@ -250,7 +274,12 @@ def apply_in_batch(batch: ReturnBatch, records: ReviewerRecords, source: str) ->
         assigned = _find(batch, hub, reviewer, ref, source)
         if assigned.submission_id in reviewer.declared or ref in declared_refs:
             raise BadInput(source, f"scores {ref}, with which a conflict is declared")
-        incoming = _check_sequence(hub, record, source)
+        if staged is None:
+            incoming = _check_sequence(hub, record, source)
+        elif assigned.assignment_id in reviewer.reviewed:
+            raise ReadInFull(source)
+        else:
+            incoming = list(record.versions)
         plans.append((ref, assigned, record, incoming))
     held = held_versions(
         batch.session,
@@ -280,7 +309,9 @@ def apply_in_batch(batch: ReturnBatch, records: ReviewerRecords, source: str) ->
         if overwrite:
             batch.delete_reviews([kept.review_id for kept in overwrite])
             updated += [(ref, kept.record.version) for kept in overwrite]
-        batch.add_versions(hub, assigned.assignment_id, write)
+        batch.add_versions(
+            hub, assigned.assignment_id, write, None if staged is None else staged.segment
+        )
         rewritten = {kept.record.version for kept in overwrite}
         new_versions += [(ref, v.version) for v in write if v.version not in rewritten]
         reviewed.append([ref, [v.version for v in write], write[-1].state])

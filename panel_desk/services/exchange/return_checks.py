@@ -54,6 +54,41 @@ class Received:
     manifest_sha256: str
 
 
+class EnrolledKeys:
+    """The certificates the hub enrolled for a batch's reviewers (e-mail → own and authority
+    PEM), and the one look that accepts a return signed with the enrolled key. Plain data:
+    a worker reading returns in another process checks them the same way
+    (return_reading.py)."""
+
+    def __init__(self, certificates: dict[str, tuple[str, str]] | None = None) -> None:
+        self.certificates = dict(certificates or {})
+        self._loaded: dict[str, x509.Certificate] = {}
+
+    def certificate(self, pem: str) -> x509.Certificate:
+        found = self._loaded.get(pem)
+        if found is None:
+            found = self._loaded[pem] = load_certificate(pem, "certificate")
+        return found
+
+    def accept(self, source: str, payload: bytes, signature: bytes, reviewer: str) -> bool:
+        """True when `signature` is the enrolled key's over `payload`. False says only that
+        signatures.enrolled_verifier must judge it (and name the problem)."""
+        pems = self.certificates.get(reviewer)
+        if pems is None:
+            return False
+        try:
+            parsed = Signature.from_bytes(signature, source)
+            return not signature_problems(
+                payload,
+                parsed,
+                authority=self.certificate(pems[1]),
+                expected_signer=reviewer,
+                enrolled=self.certificate(pems[0]),
+            )
+        except (BadInput, ValueError):
+            return False
+
+
 class ReturnChecks:
     """What the returns of a batch are checked against, read once for all of them."""
 
@@ -62,8 +97,7 @@ class ReturnChecks:
         self.packets: dict[str, IssuedTo] = {}
         self.received: dict[str, Received] = {}  # by return id
         self.latest: dict[tuple[int, int], Received] = {}  # (round, person) → newest
-        self.certificates: dict[str, tuple[str, str]] = {}  # e-mail → (own, authority) PEM
-        self._loaded: dict[str, x509.Certificate] = {}
+        self.keys = EnrolledKeys()
 
     def prepare(self, headers: Sequence[ReturnHeader]) -> None:
         packet_ids = sorted({h.packet_id for h in headers})
@@ -111,10 +145,8 @@ class ReturnChecks:
                 )
                 .order_by(PersonCertificate.id)
             ):
-                self.certificates[email] = (
-                    own,
-                    authority,
-                )  # the newest wins, as current_certificate
+                self.keys.certificates[email] = (own, authority)  # the newest wins, as
+                # current_certificate does
 
     def note(self, round_id: int, person_id: int, received: Received) -> None:
         self.received[received.return_id] = received
@@ -123,12 +155,6 @@ class ReturnChecks:
         if latest is None or order >= (latest.packet_sequence, latest.sequence):
             self.latest[(round_id, person_id)] = received
 
-    def certificate(self, pem: str) -> x509.Certificate:
-        found = self._loaded.get(pem)
-        if found is None:
-            found = self._loaded[pem] = load_certificate(pem, "certificate")
-        return found
-
     def verifier(self, source: str) -> container.Verifier:
         """The signature must be the enrolled key's: checked on the certificates read for
         the batch; whatever fails is judged again by signatures.enrolled_verifier, whose
@@ -136,20 +162,8 @@ class ReturnChecks:
 
         def verify(payload: bytes, signature: bytes, manifest: object) -> None:
             header = read_header(source, manifest)  # shape first: the signer is named in it
-            pems = self.certificates.get(header.reviewer)
-            if pems is not None:
-                try:
-                    parsed = Signature.from_bytes(signature, source)
-                    if not signature_problems(
-                        payload,
-                        parsed,
-                        authority=self.certificate(pems[1]),
-                        expected_signer=header.reviewer,
-                        enrolled=self.certificate(pems[0]),
-                    ):
-                        return
-                except (BadInput, ValueError):
-                    pass
+            if self.keys.accept(source, payload, signature, header.reviewer):
+                return
             signatures.enrolled_verifier(self.session, source, lambda _m: header.reviewer)(
                 payload,
                 signature,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from panel_desk.services import audit
 from panel_desk.services.exchange import container
 from panel_desk.services.exchange.reading import parse_json
 from panel_desk.services.exchange.return_checks import Received, ReturnChecks
+from panel_desk.services.exchange.return_reading import ReadAhead, ReadingAhead, use_a_worker
 from panel_desk.services.exchange.returns import (
     FORMATS,
     KIND,
@@ -45,6 +47,7 @@ from panel_desk.services.exchange.returns import (
 from panel_desk.services.progress import Progress, no_progress
 from panel_desk.services.returned_batch import ReturnBatch, collector_paused
 from panel_desk.services.returned_reviews import apply_in_batch
+from panel_desk.services.returned_stage import ReadInFull
 from panel_desk.services.review_records import ReviewerRecords
 from panel_desk.store.base import utcnow
 from panel_desk.store.models import (
@@ -111,22 +114,69 @@ def import_returns(
 def _import_returns(
     session: Session, paths: Sequence[Path], actor: str, progress: Progress
 ) -> list[ReturnImported]:
-    headers = [h for h in (_peek(p) for p in paths) if h is not None]
+    peeked = [_peek(p) for p in paths]
+    headers = [h for h in peeked if h is not None]
     hub = ReturnChecks(session)
     hub.prepare(headers)
     batch = ReturnBatch(session, actor)
     by_round: dict[str, list[str]] = {}
     for header in headers:
         by_round.setdefault(header.round_ref, []).append(header.reviewer)
-    for round_ref, emails in by_round.items():
+    scales = {}
+    for round_ref in by_round:
         with contextlib.suppress(BadInput):  # no such round: its returns say so in turn
+            scales[round_ref] = batch.round(round_ref).scales
+    if not use_a_worker(len(paths), session.get_bind().dialect.name):
+        return _import_each(batch, hub, paths, actor, progress, by_round, None)
+    with (
+        tempfile.TemporaryDirectory(
+            prefix="panel-desk-returns-", ignore_cleanup_errors=True
+        ) as folder,
+        ReadingAhead(
+            paths,
+            [None if h is None else h.reviewer for h in peeked],
+            hub.keys.certificates,
+            scales,
+            Path(folder),
+        ) as ahead,
+    ):
+        batch.use_segments(ahead.segments)
+        return _import_each(batch, hub, paths, actor, progress, by_round, ahead)
+
+
+def _import_each(
+    batch: ReturnBatch,
+    hub: ReturnChecks,
+    paths: Sequence[Path],
+    actor: str,
+    progress: Progress,
+    by_round: dict[str, list[str]],
+    ahead: ReadingAhead | None,
+) -> list[ReturnImported]:
+    """Each return in turn; with `ahead`, as the worker reads them, and what it read of
+    each segment written as soon as the segment is applied."""
+    for round_ref, emails in by_round.items():
+        with contextlib.suppress(BadInput):
             batch.prepare(round_ref, emails)
     done = []
+    segment = 0
     for number, path in enumerate(paths):
         progress(number, len(paths), f"Importing {path.name}")
+        found = None
+        if ahead is not None:
+            if ahead.segment_of(number) != segment:
+                batch.flush()  # the segment applied: its scores copied while the next is read
+                segment = ahead.segment_of(number)
+            found = ahead.get(number)
+        if found is not None:
+            try:
+                done.append(_import_one(batch, hub, path, actor, found))
+                continue
+            except ReadInFull:
+                pass
         done.append(_import_one(batch, hub, path, actor))
     progress(len(paths), len(paths), "Writing the reviews")
-    batch.flush()
+    batch.close()
     return done
 
 
@@ -140,7 +190,8 @@ def import_return(
     return done
 
 
-def _import_one(batch: ReturnBatch, hub: ReturnChecks, path: Path, actor: str) -> ReturnImported:
+def _read(hub: ReturnChecks, path: Path) -> tuple[ReturnHeader, ReviewerRecords, str]:
+    """(header, records, manifest digest) of the return, every check made here."""
     source = str(path)
     opened = container.open_container(path, KIND, FORMATS, hub.verifier(source))
     header = read_header(source, opened.manifest)
@@ -153,7 +204,22 @@ def _import_one(batch: ReturnBatch, hub: ReturnChecks, path: Path, actor: str) -
         raise BadInput(
             source, "its records are for another round or reviewer than it is signed for"
         )
-    digest = container.sha256(opened.manifest_bytes)
+    return header, records, container.sha256(opened.manifest_bytes)
+
+
+def _import_one(
+    batch: ReturnBatch,
+    hub: ReturnChecks,
+    path: Path,
+    actor: str,
+    ahead: ReadAhead | None = None,
+) -> ReturnImported:
+    """Apply one return; `ahead`: as the worker read it (ReadInFull when not enough)."""
+    source = str(path)
+    if ahead is None:
+        header, records, digest = _read(hub, path)
+    else:
+        header, records, digest = ahead.header, ahead.records, ahead.digest
     if header.packet_id not in hub.packets:
         hub.prepare([header])  # not looked ahead (unreadable then?): read it now
     packet = hub.packet(header, source)
@@ -177,7 +243,7 @@ def _import_one(batch: ReturnBatch, hub: ReturnChecks, path: Path, actor: str) -
     _still_assigned(
         batch, header, [r.submission_ref for r in records.reviews], source, packet.sequence
     )
-    applied = apply_in_batch(batch, records, source)
+    applied = apply_in_batch(batch, records, source, None if ahead is None else ahead.staged)
     received_at = utcnow()
     batch.add_row(
         ReceivedReturn,
