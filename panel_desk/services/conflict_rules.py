@@ -29,7 +29,7 @@ from panel_desk.services.conflict_facts import (
     load_facts,
     lookback_start,
 )
-from panel_desk.services.organisations import domain_suffixes, mail_domain
+from panel_desk.services.organisations import domain_suffixes
 from panel_desk.store.models import ConflictSeverity
 
 __all__ = [  # the facts and the words are re-exported: importers know them from here
@@ -159,6 +159,9 @@ def declared_interest(facts: RoundFacts) -> Iterator[Finding]:
 def mail_domain_rule(facts: RoundFacts) -> Iterator[Finding]:
     """Same domain, a subdomain of it, or two domains aliased to one institution; never a
     shared domain (gmail.com, nhs.net…), and never the person's own address."""
+    if len(facts.people) == 1:
+        yield from _mail_domain_of_one(facts, next(iter(facts.people.values())))
+        return
     shared, matcher = facts.shared_domains, facts.matcher
     within: dict[str, list[PersonFacts]] = defaultdict(list)  # domain → people at it or below
     exact: dict[str, list[PersonFacts]] = defaultdict(list)
@@ -177,13 +180,12 @@ def mail_domain_rule(facts: RoundFacts) -> Iterator[Finding]:
     for submission in facts.submissions:
         found: dict[int, list[dict[str, Any]]] = defaultdict(list)
         for email in submission.named:
-            domain = mail_domain(email)
+            domain, parents, org = matcher.address(email)
             if domain in shared:
                 continue
             candidates = list(within.get(domain, ()))
-            for parent in domain_suffixes(domain)[1:]:
+            for parent in parents:
                 candidates += exact.get(parent, ())
-            org = matcher.institution_of(domain)
             if org is not None:
                 candidates += institution.get(org, ())
             for person in {p.id: p for p in candidates}.values():
@@ -198,6 +200,36 @@ def mail_domain_rule(facts: RoundFacts) -> Iterator[Finding]:
                 found[person.id].append({"named": email, "named_domain": domain, "how": how})
         for pid, matches in found.items():
             yield pid, submission.id, {"domain": facts.people[pid].domain, "matches": matches}
+
+
+def _mail_domain_of_one(facts: RoundFacts, person: PersonFacts) -> Iterator[Finding]:
+    """mail_domain_rule's findings for one person, without its indexes: the hub checks
+    each reviewer's "no conflict" certificates again, alone, for every return it imports
+    (returned_certification.py). A named address ties to them when its domain is theirs or
+    one theirs is under, when theirs is one it is under, or when both are aliased to one
+    institution; the words are mail_domain_rule's."""
+    shared, matcher = facts.shared_domains, facts.matcher
+    mine = person.domain
+    if mine in shared:
+        return
+    at_or_above = set(domain_suffixes(mine))
+    own_institution = matcher.institution_of(mine)
+    own_address = person.email.lower()
+    for submission in facts.submissions:
+        matches = []
+        for email in submission.named:
+            domain, parents, org = matcher.address(email)
+            if domain in shared or email == own_address:
+                continue
+            if domain in at_or_above or mine in parents:
+                how = "same domain" if mine == domain else "subdomain"
+            elif org is not None and org == own_institution:
+                how = f"one institution: {matcher.names[org]}"
+            else:
+                continue
+            matches.append({"named": email, "named_domain": domain, "how": how})
+        if matches:
+            yield person.id, submission.id, {"domain": mine, "matches": matches}
 
 
 FINDERS: tuple[tuple[Rule, Callable[[RoundFacts], Iterator[Finding]]], ...] = (

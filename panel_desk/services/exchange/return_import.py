@@ -114,6 +114,26 @@ def import_returns(
 def _import_returns(
     session: Session, paths: Sequence[Path], actor: str, progress: Progress
 ) -> list[ReturnImported]:
+    if not use_a_worker(len(paths), session.get_bind().dialect.name):
+        return _import_each(session, paths, actor, progress, None)
+    with (
+        tempfile.TemporaryDirectory(
+            prefix="panel-desk-returns-", ignore_cleanup_errors=True
+        ) as folder,
+        ReadingAhead(paths, Path(folder)) as ahead,
+    ):
+        return _import_each(session, paths, actor, progress, ahead)
+
+
+def _import_each(
+    session: Session,
+    paths: Sequence[Path],
+    actor: str,
+    progress: Progress,
+    ahead: ReadingAhead | None,
+) -> list[ReturnImported]:
+    """Each return in turn; with `ahead`, as the worker reads them, and what it read of
+    each segment written as soon as the segment is applied."""
     peeked = [_peek(p) for p in paths]
     headers = [h for h in peeked if h is not None]
     hub = ReturnChecks(session)
@@ -126,35 +146,11 @@ def _import_returns(
     for round_ref in by_round:
         with contextlib.suppress(BadInput):  # no such round: its returns say so in turn
             scales[round_ref] = batch.round(round_ref).scales
-    if not use_a_worker(len(paths), session.get_bind().dialect.name):
-        return _import_each(batch, hub, paths, actor, progress, by_round, None)
-    with (
-        tempfile.TemporaryDirectory(
-            prefix="panel-desk-returns-", ignore_cleanup_errors=True
-        ) as folder,
-        ReadingAhead(
-            paths,
-            [None if h is None else h.reviewer for h in peeked],
-            hub.keys.certificates,
-            scales,
-            Path(folder),
-        ) as ahead,
-    ):
+    if ahead is not None:
+        ahead.read(
+            [None if h is None else h.reviewer for h in peeked], hub.keys.certificates, scales
+        )
         batch.use_segments(ahead.segments)
-        return _import_each(batch, hub, paths, actor, progress, by_round, ahead)
-
-
-def _import_each(
-    batch: ReturnBatch,
-    hub: ReturnChecks,
-    paths: Sequence[Path],
-    actor: str,
-    progress: Progress,
-    by_round: dict[str, list[str]],
-    ahead: ReadingAhead | None,
-) -> list[ReturnImported]:
-    """Each return in turn; with `ahead`, as the worker reads them, and what it read of
-    each segment written as soon as the segment is applied."""
     for round_ref, emails in by_round.items():
         with contextlib.suppress(BadInput):
             batch.prepare(round_ref, emails)

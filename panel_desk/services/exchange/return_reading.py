@@ -17,7 +17,6 @@ forked: the GUI imports in a Qt thread.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import os
@@ -36,6 +35,7 @@ from panel_desk.services.exchange import container
 from panel_desk.services.exchange.reading import parse_json
 from panel_desk.services.exchange.return_checks import EnrolledKeys
 from panel_desk.services.exchange.returns import FORMATS, KIND, RECORDS, ReturnHeader, read_header
+from panel_desk.services.quiet_start import start_quietly
 from panel_desk.services.returned_reviews import in_one_look
 from panel_desk.services.returned_stage import (
     SCORE_INSERT,
@@ -55,10 +55,10 @@ IN_A_WORKER_FROM = 200
 SEGMENTS = 8
 """Slices of the batch, each a scratch database attached to the hub's transaction in turn
 (SQLite attaches ten at most)."""
-WORKERS = 1
+WORKERS = 2
 """Reading a return takes about as long as applying it here; two workers, a segment each at
 a time, keep ahead of this process even when a busy machine gives them less than a core."""
-NICER = 5
+NICER = 19
 """The workers yield to this process, which applies what they read: it sets the pace."""
 SMALLEST_SEGMENT = 25
 """Returns in a segment at least: each is a task for the worker and a copy by SQL here."""
@@ -196,8 +196,6 @@ def _start_worker(folder: str) -> None:
     # Nothing the worker makes outlives a segment or sits in a cycle: reference counting
     # frees it all, and the collector's passes would only cost time (as in collector_paused).
     gc.disable()
-    with contextlib.suppress(OSError, AttributeError):  # not on Windows
-        os.nice(NICER)
     _worker = _Reader(Path(folder))
 
 
@@ -227,26 +225,20 @@ def segment_path(folder: Path, segment: int) -> Path:
 
 
 class ReadingAhead:
-    """The worker reading `paths` segment by segment; `get(file)` waits for a return's
-    turn. Leaving the block drops the segments not begun and waits for the worker to exit.
+    """The worker reading a batch segment by segment; `get(file)` waits for a return's
+    turn. The worker starts (and imports what it needs) on entering, while the hub reads
+    what the batch is checked against; `read` then hands it the returns. Leaving the block
+    drops the segments not begun, and waits for the worker to exit unless all were read.
 
-        with ReadingAhead(paths, reviewers, certificates, scales, folder) as ahead:
+        with ReadingAhead(paths, folder) as ahead:
+            ... the hub's certificates and scales ...
+            ahead.read(reviewers, certificates, scales)
             for file, path in enumerate(paths):
                 found = ahead.get(file)  # None: read it here
     """
 
-    def __init__(
-        self,
-        paths: Sequence[Path],
-        reviewers: Sequence[str | None],
-        certificates: dict[str, tuple[str, str]],
-        scales: dict[str, Scales],
-        folder: Path,
-    ) -> None:
+    def __init__(self, paths: Sequence[Path], folder: Path) -> None:
         self._paths = list(paths)
-        self._reviewers = list(reviewers)  # as each return's header names them, if it can
-        self._certificates = certificates
-        self._scales = scales
         self._folder = folder
         self._slices = _slices(len(self._paths))
         self._pool: ProcessPoolExecutor | None = None
@@ -264,19 +256,30 @@ class ReadingAhead:
         self._pool = ProcessPoolExecutor(
             max_workers=WORKERS,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(str(self._folder),),
+            initializer=start_quietly,
+            initargs=(NICER, f"{__name__}:_start_worker", str(self._folder)),
         )
+        self._pool.submit(int)  # started now: its imports overlap the hub's reading
+        return self
+
+    def read(
+        self,
+        reviewers: Sequence[str | None],
+        certificates: dict[str, tuple[str, str]],
+        scales: dict[str, Scales],
+    ) -> None:
+        """Hand the worker the batch: `reviewers` as each return's header names them (None
+        when it could not be read), checked against the hub's `certificates` and `scales`."""
+        assert self._pool is not None, "enter the block first"
         for segment, files in enumerate(self._slices):
-            named = {self._reviewers[f] for f in files}
+            named = {reviewers[f] for f in files}
             task = _Task(
                 segment,
                 tuple(str(self._paths[f]) for f in files),
-                {e: pems for e, pems in self._certificates.items() if e in named},
-                self._scales,
+                {e: pems for e, pems in certificates.items() if e in named},
+                scales,
             )
             self._pending.append((files, self._pool.submit(_read_in_worker, task)))
-        return self
 
     def __exit__(
         self,
@@ -285,7 +288,10 @@ class ReadingAhead:
         trace: TracebackType | None,
     ) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            # All read: the worker is idle and exits by itself, in its own time. Otherwise
+            # (an error, a cancel) the segments not begun are dropped and it is waited for,
+            # so that nothing runs on after the import.
+            self._pool.shutdown(wait=bool(self._pending), cancel_futures=True)
             self._pool = None
 
     def get(self, file: int) -> ReadAhead | None:
