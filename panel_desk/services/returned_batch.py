@@ -180,20 +180,19 @@ class ReturnBatch:
         insert_rows(self.session, Review.__table__, REVIEW_COLUMNS, self._reviews)
         insert_rows(self.session, Score.__table__, SCORE_COLUMNS, self._scores, ready={"points"})
         self._reviews, self._scores = [], []
+
+    def _copy_staged(self) -> None:
+        """Start copying the staged versions (returned_stage: it goes on in a thread while
+        the next returns are applied, so it is the last write of a flush)."""
         if self._staged is not None and len(self._staged):
             self._staged.write(
                 self.session,
                 {round_id: _scale_rows(hub) for round_id, hub in self._rounds_by_id.items()},
             )
 
-    def close(self) -> None:
-        """Everything written; the staged scores' temporary tables dropped."""
-        self.flush()
-        if self._staged is not None:
-            self._staged.close(self.session)
-
     def flush(self) -> None:
-        """Write everything pending, in order: versions, scores, other rows, audit events."""
+        """Write everything pending, in order: versions and scores, other rows, audit
+        events, then the staged versions and scores."""
         self._write_reviews()
         by_model: dict[Any, list[dict[str, Any]]] = {}
         for model, values in self._rows:
@@ -203,8 +202,19 @@ class ReturnBatch:
         self._rows = []
         audit.record_many(self.session, self._changes)
         self._changes = []
+        self._copy_staged()
         self._applied.clear()
-        self._next_review_id = 0
+
+    def close(self) -> None:
+        """Everything written (the staged copy too); its temporary tables dropped."""
+        self.flush()
+        if self._staged is not None:
+            self._staged.close(self.session)
+
+    def abandon(self) -> None:
+        """The import failed: no copy left running on the connection."""
+        if self._staged is not None:
+            self._staged.abandon()
 
 
 def _scale_rows(hub: HubRound) -> list[tuple[str, str, int, float | None]]:

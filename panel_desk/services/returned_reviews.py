@@ -105,16 +105,6 @@ def _at_a_glance(scales: Scales, v: VersionRecord, position: int, last: int) -> 
     )
 
 
-def in_one_look(scales: Scales, record: ReviewRecord) -> bool:
-    """True when every version of the review passes _check_sequence as it stands, so its
-    scores need no further look (a worker reading returns asks: return_reading.py). False
-    says only that _check_sequence must judge it, and word any refusal."""
-    last = len(record.versions)
-    return last > 0 and all(
-        _at_a_glance(scales, v, position, last) for position, v in enumerate(record.versions, 1)
-    )
-
-
 def _check_sequence(
     hub: HubRound,
     record: ReviewRecord,
@@ -253,10 +243,10 @@ def apply_in_batch(
     """apply_records within a batch of returns (its rows are written by `batch.flush`).
 
     `staged`: the records were read by a worker (exchange/return_reading.py) that found
-    every version well formed (`in_one_look`) and kept them in a segment of its own: here
-    each comes as a StagedVersion, its number and state. Versions the hub already holds
-    must be compared score by score, so when any review has some, ReadInFull asks the
-    caller to read the return here."""
+    every version well formed (exchange/return_staging.py) and kept them in a segment of
+    its own: here each comes as a StagedVersion, its number and state. Versions the hub
+    already holds must be compared score by score, so when any review has some,
+    ReadInFull asks the caller to read the return here."""
     try:
         hub = batch.round(records.round_ref)
     except NotFound:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -126,13 +127,23 @@ def open_segment(path: Path) -> sqlite3.Connection:
 
 
 class StagedScores:
-    """The versions given ids whose scores wait in segments, and copying them across."""
+    """The versions given ids whose rows wait in segments, and copying them across.
+
+    The copy runs in a thread of its own, on the transaction's connection, while this
+    thread goes on applying the next segment's returns in Python: SQLite copies without
+    holding Python's lock. Nothing else may use the connection meanwhile, so anything that
+    does through SQLAlchemy (a statement, the commit or the rollback) first waits for the
+    copy to end (`_watch`), and an error in the copy is raised there.
+    """
 
     def __init__(self, segments: dict[int, Path]) -> None:
         self.segments = segments
         self._pending: list[tuple[int, int, int, int, int]] = []
         self._scales_for: set[int] = set()  # rounds whose scales are in returned_scale
         self._ready = False
+        self._copy: threading.Thread | None = None
+        self._failed: BaseException | None = None
+        self._watched: Connection | None = None
 
     def add(
         self, segment: int, row: int, assignment_id: int, round_id: int, review_id: int
@@ -143,8 +154,9 @@ class StagedScores:
         return len(self._pending)
 
     def write(self, session: Session, scales: dict[int, list[tuple[Any, ...]]]) -> None:
-        """Copy the pending versions and their scores. `scales`:
-        round id → (key, value, criterion id, points) of every value a score may hold."""
+        """Start copying the pending versions and their scores. `scales`: round id →
+        (key, value, criterion id, points) of every value a score may hold."""
+        self.wait()
         if not self._pending:
             return
         connection = session.connection()
@@ -164,20 +176,77 @@ class StagedScores:
         connection.exec_driver_sql(
             "INSERT INTO temp.returned_map VALUES (?, ?, ?, ?, ?)", self._pending
         )
+        statements: list[tuple[str, tuple[Any, ...]]] = []
         for segment in sorted({row[0] for row in self._pending}):
             alias = _attach(connection, segment, self.segments[segment])
-            connection.exec_driver_sql(_COPY_VERSIONS.format(segment=alias), (segment,))
-            connection.exec_driver_sql(_COPY_SCORES.format(segment=alias), (segment,))
-        connection.exec_driver_sql("DELETE FROM temp.returned_map")
+            statements.append((_COPY_VERSIONS.format(segment=alias), (segment,)))
+            statements.append((_COPY_SCORES.format(segment=alias), (segment,)))
+        statements.append(("DELETE FROM temp.returned_map", ()))
         self._pending = []
+        self._watch(connection)
+        self._copy = threading.Thread(
+            target=self._run,
+            args=(connection.connection.dbapi_connection, statements),
+            name="panel-desk-staged-copy",
+            daemon=True,
+        )
+        self._copy.start()
+
+    def _run(self, raw: Any, statements: list[tuple[str, tuple[Any, ...]]]) -> None:
+        try:
+            for statement, parameters in statements:
+                raw.execute(statement, parameters)
+        except BaseException as error:  # raised in the applying thread by wait()
+            self._failed = error
+
+    def wait(self) -> None:
+        """Until the copy in hand is done; an error it met is raised here."""
+        copy, self._copy = self._copy, None
+        if copy is not None:
+            copy.join()
+        failed, self._failed = self._failed, None
+        if failed is not None:
+            raise failed
+
+    def _watch(self, connection: Connection) -> None:
+        if self._watched is None:
+            self._watched = connection
+            for name, listener in _LISTENERS:
+                event.listen(connection, name, getattr(self, listener))
+
+    def _before_statement(self, *_args: Any) -> None:
+        self.wait()
+
+    def _before_rollback(self, *_args: Any) -> None:
+        with contextlib.suppress(BaseException):  # rolling back anyway
+            self.wait()
 
     def close(self, session: Session) -> None:
-        """The temporary tables dropped (the segments go when the connection is returned)."""
+        """The last copy waited for (its error raised), the temporary tables dropped (the
+        segments go when the connection is returned to its pool)."""
+        try:
+            self.wait()
+        finally:
+            if self._watched is not None:
+                for name, listener in _LISTENERS:
+                    event.remove(self._watched, name, getattr(self, listener))
+                self._watched = None
         if self._ready:
             connection = session.connection()
             for name in ("returned_map", "returned_scale"):
                 connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
             self._ready = False
+
+    def abandon(self) -> None:
+        """The import failed: the copy in hand waited for, whatever it met."""
+        self._before_rollback()
+
+
+_LISTENERS = (
+    ("before_cursor_execute", "_before_statement"),
+    ("commit", "_before_statement"),
+    ("rollback", "_before_rollback"),
+)
 
 
 def _attach(connection: Connection, segment: int, path: Path) -> str:

@@ -154,6 +154,24 @@ def _import_each(
     for round_ref, emails in by_round.items():
         with contextlib.suppress(BadInput):
             batch.prepare(round_ref, emails)
+    try:
+        done = _apply_each(batch, hub, paths, actor, progress, ahead)
+    except BaseException:
+        batch.abandon()
+        raise
+    progress(len(paths), len(paths), "Writing the reviews")
+    batch.close()
+    return done
+
+
+def _apply_each(
+    batch: ReturnBatch,
+    hub: ReturnChecks,
+    paths: Sequence[Path],
+    actor: str,
+    progress: Progress,
+    ahead: ReadingAhead | None,
+) -> list[ReturnImported]:
     done = []
     segment = 0
     for number, path in enumerate(paths):
@@ -171,8 +189,6 @@ def _import_each(
             except ReadInFull:
                 pass
         done.append(_import_one(batch, hub, path, actor))
-    progress(len(paths), len(paths), "Writing the reviews")
-    batch.close()
     return done
 
 

@@ -24,30 +24,27 @@ import sqlite3
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 from panel_desk.errors import BadInput
 from panel_desk.services.bulk_rows import stored_values
 from panel_desk.services.exchange import container
 from panel_desk.services.exchange.reading import parse_json
 from panel_desk.services.exchange.return_checks import EnrolledKeys
+from panel_desk.services.exchange.return_staging import stage_records
 from panel_desk.services.exchange.returns import FORMATS, KIND, RECORDS, ReturnHeader, read_header
 from panel_desk.services.quiet_start import start_quietly
-from panel_desk.services.returned_reviews import in_one_look
 from panel_desk.services.returned_stage import (
     SCORE_INSERT,
     VERSION_COLUMNS,
     VERSION_INSERT,
     Staged,
-    StagedVersion,
     open_segment,
 )
 from panel_desk.services.returned_state import Scales
-from panel_desk.services.review_records import ReviewerRecords, ReviewRecord
-from panel_desk.services.review_rules import ScoreEntry
+from panel_desk.services.review_records import ReviewerRecords
 from panel_desk.store.models import Review
 
 IN_A_WORKER_FROM = 200
@@ -122,53 +119,24 @@ class _Reader:
         scales = self.scales.get(header.round_ref)
         if data is None or scales is None:
             return None
-        records = ReviewerRecords.from_json(parse_json(source, data, RECORDS), source)
+        staging = stage_records(
+            parse_json(source, data, RECORDS), scales, self._next_version, self._next_score
+        )
+        if staging is None:
+            return None
+        records = staging.records
         if (records.round_ref, records.reviewer.strip().lower()) != (
             header.round_ref,
             header.reviewer,
         ):
             return None
-        versions: list[tuple[Any, ...]] = []
-        scores: list[ScoreEntry] = []  # (key, value, comment): tuples already
-        reviews = []
-        for review in records.reviews:
-            if not in_one_look(scales, review):
-                return None
-            staged = []
-            for v in review.versions:  # numbered 1…n: in_one_look says so
-                first = self._next_score + len(scores)
-                scores += [s for s in v.content.scores if s.value or s.comment]
-                row = self._next_version + len(versions)
-                content = v.content
-                versions.append(
-                    (
-                        row,
-                        v.version,
-                        v.state,
-                        content.recommendation or None,
-                        content.conditions,
-                        content.comment,
-                        v.no_conflict_certified,
-                        v.correction_reason,
-                        v.created_at,
-                        v.updated_at,
-                        v.submitted_at,
-                        first,
-                        len(scores) + self._next_score - 1,
-                    )
-                )
-                staged.append(StagedVersion(v.version, v.state, row))
-            reviews.append(ReviewRecord(review.submission_ref, tuple(staged)))  # type: ignore[arg-type]
-        connection.executemany(VERSION_INSERT, stored_values(Review.__table__, _COLUMNS, versions))
-        connection.executemany(SCORE_INSERT, scores)
-        self._next_version += len(versions)
-        self._next_score += len(scores)
-        return ReadAhead(
-            header,
-            container.sha256(opened.manifest_bytes),
-            replace(records, reviews=tuple(reviews)),
-            Staged(segment),
+        connection.executemany(
+            VERSION_INSERT, stored_values(Review.__table__, _COLUMNS, staging.versions)
         )
+        connection.executemany(SCORE_INSERT, staging.scores)
+        self._next_version += len(staging.versions)
+        self._next_score += len(staging.scores)
+        return ReadAhead(header, container.sha256(opened.manifest_bytes), records, Staged(segment))
 
 
 _COLUMNS = ("id", *VERSION_COLUMNS, "first_score", "last_score")
