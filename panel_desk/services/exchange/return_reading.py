@@ -227,7 +227,8 @@ class ReadingAhead:
             initializer=start_quietly,
             initargs=(NICER, f"{__name__}:_start_worker", str(self._folder)),
         )
-        self._pool.submit(int)  # started now: its imports overlap the hub's reading
+        for _ in range(WORKERS):  # started now: their imports overlap the hub's reading
+            self._pool.submit(int)
         return self
 
     def read(
