@@ -5,7 +5,8 @@ import multiprocessing
 from panel_desk.cli import main
 
 if __name__ == "__main__":
-    # A big decision pack draws its letters in a spawned worker (services/pack_letters.py):
-    # in the bundle that worker starts as this executable, and must not run the app.
+    # A big decision pack draws its letters, and a big batch of returns is read, in spawned
+    # workers (services/pack_letters.py, exchange/return_reading.py): in the bundle each
+    # worker starts as this executable, and must not run the app.
     multiprocessing.freeze_support()
     raise SystemExit(main())

@@ -26,6 +26,7 @@ from panel_desk.services.bench_round import (
 )
 from panel_desk.services.divergence import SubmissionDivergence, divergence_by_submission
 from panel_desk.services.divergence_report import round_divergence
+from panel_desk.services.exchange import return_reading
 from panel_desk.services.exchange.return_import import import_returns
 from panel_desk.services.rounds import criteria_of, round_by_ref
 from panel_desk.store.database import Database
@@ -133,7 +134,13 @@ def review_figures(bench: BenchRound, work: Path, runs: int) -> tuple[Path, list
             Target(ratio=2),
             baseline_runs=raw,
             note=f"{len(returns):,} signed returns, {len(rows[1]):,} reviews; baseline: "
-            "sqlite3 executemany of the same rows in one transaction",
+            "sqlite3 executemany of the same rows in one transaction; "
+            + (
+                f"the import reads the returns in {return_reading.WORKERS} worker processes "
+                "as it applies them"
+                if return_reading.use_a_worker(len(returns), "sqlite")
+                else f"the import too (worker processes from {return_reading.IN_A_WORKER_FROM})"
+            ),
         ),
         divergence_figure(imported, bench.round_ref, max(runs, DIVERGENCE_RUNS)),
     ]
