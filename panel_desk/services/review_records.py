@@ -113,6 +113,71 @@ class ReviewerRecords:
         return _Reader(source).records(data)
 
 
+VersionFields = tuple[list[list[str]], int, str, bool, str, str, str, str, str, str, str | None]
+"""A version's fields as parsed: scores, version, state, no_conflict_certified,
+recommendation, conditions, comment, correction_reason, created_at, updated_at,
+submitted_at."""
+
+
+def version_fields(node: Any) -> VersionFields | None:
+    """The fields of a version as parsed JSON when every one has exactly its JSON type
+    (each score a list of three texts), else None: the one look that the reader here and
+    the return reader's staging (exchange/return_staging.py) both take."""
+    if type(node) is not dict:
+        return None
+    get = node.get
+    scores = get("scores")
+    version, state, certified = get("version"), get("state"), get("no_conflict_certified")
+    recommendation, conditions = get("recommendation"), get("conditions")
+    comment, reason = get("comment"), get("correction_reason")
+    created, updated, submitted = get("created_at"), get("updated_at"), get("submitted_at")
+    if not (
+        type(scores) is list
+        and type(version) is int
+        and type(state) is str
+        and type(certified) is bool
+        and type(recommendation) is str
+        and type(conditions) is str
+        and type(comment) is str
+        and type(reason) is str
+        and type(created) is str
+        and type(updated) is str
+        and (type(submitted) is str or (submitted is None and "submitted_at" in node))
+    ):
+        return None
+    # Each entry a list of three texts, checked by the interpreter's own loops.
+    if scores and not (
+        set(map(type, scores)) == {list}
+        and set(map(len, scores)) == {3}
+        and set(map(type, chain.from_iterable(scores))) == {str}
+    ):
+        return None
+    return (
+        scores, version, state, certified, recommendation, conditions, comment, reason,
+        created, updated, submitted,
+    )  # fmt: skip
+
+
+class Moments:
+    """Time zone-aware moments by the text that names them (None: not one), remembered, as
+    a return's versions mostly share a handful of moments."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, datetime] = {}
+
+    def get(self, text: str) -> datetime | None:
+        found = self._known.get(text)
+        if found is None:
+            try:
+                found = datetime.fromisoformat(text)
+            except ValueError:
+                return None
+            if found.tzinfo is None:
+                return None
+            self._known[text] = found
+        return found
+
+
 _score_entry = partial(tuple.__new__, ScoreEntry)
 """A score entry from a list of three texts, made without a Python call per entry."""
 
@@ -120,7 +185,7 @@ _score_entry = partial(tuple.__new__, ScoreEntry)
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
-        self._moments: dict[str, datetime] = {}
+        self._moment = Moments().get
 
     def fail(self, where: str, problem: str) -> BadInput:
         return BadInput(self.source, problem, where)
@@ -161,35 +226,11 @@ class _Reader:
         """The version when every value has exactly its JSON type, else None. Exactly
         what `_version` accepts from parsed JSON (which makes no subclasses), without its
         call per field: a large round's returns hold 80,000 versions."""
-        if type(node) is not dict:
+        fields = version_fields(node)
+        if fields is None:
             return None
-        get = node.get
-        scores = get("scores")
-        version, state, certified = get("version"), get("state"), get("no_conflict_certified")
-        recommendation, conditions = get("recommendation"), get("conditions")
-        comment, reason = get("comment"), get("correction_reason")
-        created, updated, submitted = get("created_at"), get("updated_at"), get("submitted_at")
-        if not (
-            type(scores) is list
-            and type(version) is int
-            and type(state) is str
-            and type(certified) is bool
-            and type(recommendation) is str
-            and type(conditions) is str
-            and type(comment) is str
-            and type(reason) is str
-            and type(created) is str
-            and type(updated) is str
-            and (type(submitted) is str or (submitted is None and "submitted_at" in node))
-        ):
-            return None
-        # Each entry a list of three texts, checked by the interpreter's own loops.
-        if scores and not (
-            set(map(type, scores)) == {list}
-            and set(map(len, scores)) == {3}
-            and set(map(type, chain.from_iterable(scores))) == {str}
-        ):
-            return None
+        (scores, version, state, certified, recommendation, conditions, comment, reason,
+         created, updated, submitted) = fields  # fmt: skip
         moments = (self._moment(created), self._moment(updated))
         submitted_at = None if submitted is None else self._moment(submitted)
         if None in moments or (submitted is not None and submitted_at is None):
@@ -204,20 +245,6 @@ class _Reader:
             moments[1],  # type: ignore[arg-type]
             submitted_at,
         )
-
-    def _moment(self, text: str) -> datetime | None:
-        """The time zone-aware moment `text` names, or None; remembered, as a return's
-        versions mostly share a handful of moments."""
-        found = self._moments.get(text)
-        if found is None:
-            try:
-                found = datetime.fromisoformat(text)
-            except ValueError:
-                return None
-            if found.tzinfo is None:
-                return None
-            self._moments[text] = found
-        return found
 
     def _version(self, node: Any, where: str) -> VersionRecord:
         scores = []

@@ -16,40 +16,26 @@ from panel_desk.errors import BadInput
 from panel_desk.services.exchange.return_staging import stage_records
 from panel_desk.services.returned_reviews import _check_sequence
 from panel_desk.services.returned_state import HubRound
-from panel_desk.services.review_records import ReviewerRecords
-from tests.services.test_return_fast_paths import CRITERIA, RECOMMENDATION, SCALES, nodes
+from panel_desk.services.review_records import ReviewerRecords, ReviewRecord, VersionRecord
+from tests.services.test_return_fast_paths import (
+    CRITERIA,
+    RECOMMENDATION,
+    SCALES,
+    WELL_FORMED,
+    nodes,
+)
 from tests.services.test_return_fast_paths import versions as version_records
 
-MOMENT = "2026-11-24T12:00:00+00:00"
-GOOD = {
-    "version": 1,
-    "state": "submitted",
-    "scores": [["need", "4", "ok"], ["assessment", "Met", ""]],
-    "recommendation": "Approve",
-    "conditions": "",
-    "comment": "Good.",
-    "no_conflict_certified": True,
-    "correction_reason": "",
-    "created_at": MOMENT,
-    "updated_at": MOMENT,
-    "submitted_at": MOMENT,
-}
+GOOD = WELL_FORMED
 DRAFT = {**GOOD, "state": "draft", "scores": [["need", "", "thinking"]], "submitted_at": None}
 HUB = HubRound(None, CRITERIA, RECOMMENDATION, {}, frozenset(), SCALES, {})  # type: ignore[arg-type]
 
 
-def _node(v: Any) -> dict[str, Any]:
+def _node(v: VersionRecord) -> dict[str, Any]:
     """A version record as a return carries it (scores off their scale, twice, … kept)."""
-    return {
-        "version": v.version,
-        "state": v.state,
-        **v.content.as_json(),
-        "no_conflict_certified": v.no_conflict_certified,
-        "correction_reason": v.correction_reason,
-        "created_at": v.created_at.isoformat(),
-        "updated_at": v.updated_at.isoformat(),
-        "submitted_at": v.submitted_at.isoformat() if v.submitted_at else None,
-    }
+    return ReviewerRecords("R", "r", (ReviewRecord("S", (v,)),), ()).as_json()["reviews"][0][
+        "versions"
+    ][0]
 
 
 CORRUPTIONS: tuple[tuple[str, Any], ...] = (

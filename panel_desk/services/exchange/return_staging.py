@@ -17,13 +17,17 @@ read in full by the hub, through the checks that word each refusal; a property t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from itertools import chain
 from typing import Any
 
 from panel_desk.services.returned_stage import StagedVersion
 from panel_desk.services.returned_state import Scales
-from panel_desk.services.review_records import FORMAT, ReviewerRecords, ReviewRecord
+from panel_desk.services.review_records import (
+    FORMAT,
+    Moments,
+    ReviewerRecords,
+    ReviewRecord,
+    version_fields,
+)
 
 DRAFT, SUBMITTED = "draft", "submitted"
 
@@ -38,25 +42,6 @@ class Staging:
     records: ReviewerRecords  # each version a StagedVersion
     versions: list[VersionRow]
     scores: list[list[str]]  # [key, value, comment], as parsed
-
-
-class _Moments:
-    """Time zone-aware moments by their text, remembered (a return's versions share a few)."""
-
-    def __init__(self) -> None:
-        self._known: dict[str, datetime] = {}
-
-    def get(self, text: str) -> datetime | None:
-        found = self._known.get(text)
-        if found is None:
-            try:
-                found = datetime.fromisoformat(text)
-            except ValueError:
-                return None
-            if found.tzinfo is None:
-                return None
-            self._known[text] = found
-        return found
 
 
 def stage_records(
@@ -77,7 +62,7 @@ def stage_records(
         and declarations == []
     ):
         return None
-    moments = _Moments()
+    moments = Moments()
     versions: list[VersionRow] = []
     scores: list[list[str]] = []
     records = []
@@ -104,39 +89,16 @@ def stage_records(
 
 
 def _version_row(
-    node: Any, position: int, last: int, scales: Scales, moments: _Moments
+    node: Any, position: int, last: int, scales: Scales, moments: Moments
 ) -> tuple[Any, ...] | None:
     """(version, state, …, submitted) of a version that review_records reads as it stands
     and returned_reviews judges in one look (as `_well_formed`, `_at_a_glance` and `_passes`
     do), else None."""
-    if type(node) is not dict:
+    fields = version_fields(node)
+    if fields is None:
         return None
-    get = node.get
-    scores = get("scores")
-    version, state, certified = get("version"), get("state"), get("no_conflict_certified")
-    recommendation, conditions = get("recommendation"), get("conditions")
-    comment, reason = get("comment"), get("correction_reason")
-    created, updated, submitted = get("created_at"), get("updated_at"), get("submitted_at")
-    if not (
-        type(scores) is list
-        and type(version) is int
-        and type(state) is str
-        and type(certified) is bool
-        and type(recommendation) is str
-        and type(conditions) is str
-        and type(comment) is str
-        and type(reason) is str
-        and type(created) is str
-        and type(updated) is str
-        and (type(submitted) is str or (submitted is None and "submitted_at" in node))
-    ):
-        return None
-    if scores and not (
-        set(map(type, scores)) == {list}
-        and set(map(len, scores)) == {3}
-        and set(map(type, chain.from_iterable(scores))) == {str}
-    ):
-        return None
+    (scores, version, state, certified, recommendation, conditions, comment, reason,
+     created, updated, submitted) = fields  # fmt: skip
     created_at, updated_at = moments.get(created), moments.get(updated)
     submitted_at = None if submitted is None else moments.get(submitted)
     if created_at is None or updated_at is None or (submitted is not None and not submitted_at):
