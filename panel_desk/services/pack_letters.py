@@ -32,6 +32,7 @@ from panel_desk.crypto.pdf import PdfSigner
 from panel_desk.crypto.signing import SigningIdentity
 from panel_desk.services.letters import letter_pdf
 from panel_desk.services.pack_content import PackContent
+from panel_desk.services.quiet_start import start_quietly
 
 SIGNATURE_ROOM = 8192
 """Bytes kept in a PDF for each signature: an ECDSA CMS with two certificates takes under
@@ -151,8 +152,10 @@ class Letters:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_start_worker,
+                initializer=start_quietly,
                 initargs=(
+                    0,
+                    f"{__name__}:_start_worker",
                     self._content,
                     [_material(i) for i in self._identities],
                     self._round_ref,
