@@ -45,10 +45,7 @@ def insert_rows(
                 [dict(zip(columns, row, strict=True)) for row in rows[start : start + CHUNK]],
             )
         return
-    processors = [
-        None if name in ready else table.c[name].type._cached_bind_processor(connection.dialect)
-        for name in columns
-    ]
+    processors = _processors(table, columns, connection.dialect, ready)
     if any(processors):
         rows = _processed(rows, processors)
     statement = (
@@ -64,14 +61,20 @@ def stored_values(
     """`rows` with each value as SQLite stores it in `table`'s column: what insert_rows
     sends to the driver, for a worker staging rows in a database of its own (the hub's
     own columns only; others, and those in `ready`, pass as they are)."""
-    dialect = _sqlite()
-    processors = [
+    processors = _processors(table, columns, _sqlite(), ready)
+    return _processed(rows, processors) if any(processors) else [tuple(r) for r in rows]
+
+
+def _processors(
+    table: Table, columns: Sequence[str], dialect: Dialect, ready: Collection[str]
+) -> list[Callable[[Any], Any] | None]:
+    """Each column's bind processor (None for those in `ready` and those not in `table`)."""
+    return [
         table.c[name].type._cached_bind_processor(dialect)
         if name in table.c and name not in ready
         else None
         for name in columns
     ]
-    return _processed(rows, processors) if any(processors) else [tuple(r) for r in rows]
 
 
 @functools.cache

@@ -178,9 +178,9 @@ def _apply_each(
         progress(number, len(paths), f"Importing {path.name}")
         found = None
         if ahead is not None:
-            if ahead.segment_of(number) != segment:
+            if (now := ahead.segment_of(number)) != segment:
                 batch.flush()  # the segment applied: its scores copied while the next is read
-                segment = ahead.segment_of(number)
+                segment = now
             found = ahead.get(number)
         if found is not None:
             try:
